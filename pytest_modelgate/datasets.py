@@ -1,0 +1,183 @@
+"""Datasets: JSONL/CSV loaders and the format adapters that turn rows into prompts.
+
+Pure: no pytest. Item ids come from the row's ``id`` (or ``task_id``), else a
+hash of the row's content - never from line order, so reordering or appending
+to a dataset keeps paired comparisons with recorded baselines valid.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import string
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+LETTERS = string.ascii_uppercase
+
+
+@dataclass(frozen=True)
+class Item:
+    """One evaluation item: the chat messages to send and what a correct answer is."""
+
+    id: str
+    messages: tuple[Mapping[str, str], ...]
+    target: tuple[str, ...]          # accepted answers; for mcq, the correct letter
+    choices: tuple[str, ...] = ()
+    cluster: str | None = None
+
+    @property
+    def prompt(self) -> str:
+        return self.messages[-1]["content"]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    path: Path
+    sha256: str
+    items: tuple[Item, ...]
+
+
+class DatasetError(ValueError):
+    def __init__(self, path: Path | str, line: int | None, key: str, message: str) -> None:
+        self.path, self.line, self.key, self.message = path, line, key, message
+        where = f"{path}:{line}" if line else f"{path}"
+        super().__init__(f"{where}: {key}: {message}" if key else f"{where}: {message}")
+
+
+class RowError(ValueError):
+    """Raised by format adapters; the loader adds file and line."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key, self.message = key, message
+
+
+FormatAdapter = Callable[[Mapping[str, Any], str], Item]
+"""Turns one dataset row (and its id) into an ``Item``; raises ``RowError`` on a bad row."""
+
+
+def _field(row: Mapping[str, Any], *names: str) -> Any:
+    for name in names:
+        if name in row and row[name] not in (None, ""):
+            return row[name]
+    raise RowError(names[0], f"missing field; this format needs {' or '.join(names)}")
+
+
+def _text(row: Mapping[str, Any], *names: str) -> str:
+    value = _field(row, *names)
+    if not isinstance(value, str):
+        raise RowError(names[0], f"expected a string, got {type(value).__name__}")
+    return value
+
+
+def mcq_prompt(question: str, choices: tuple[str, ...]) -> str:
+    options = "\n".join(f"{LETTERS[i]}) {c}" for i, c in enumerate(choices))
+    letters = ", ".join(LETTERS[: len(choices)])
+    return f"{question}\n\n{options}\n\nAnswer with the letter of the correct choice ({letters})."
+
+
+def mcq_item(row: Mapping[str, Any], item_id: str) -> Item:
+    """WMDP shape ``question/choices/answer`` (index) or Inspect shape ``input/choices/target`` (letter)."""
+    question = _text(row, "question", "input")
+    choices = row.get("choices")
+    if isinstance(choices, str):
+        try:
+            choices = json.loads(choices)  # CSV cells carry the list as JSON
+        except ValueError:
+            raise RowError("choices", "expected a JSON list of strings") from None
+    if (not isinstance(choices, list) or not 2 <= len(choices) <= len(LETTERS)
+            or not all(isinstance(c, str) for c in choices)):
+        raise RowError("choices", "expected a list of 2 to 26 strings")
+    answer = _field(row, "answer", "target")
+    if isinstance(answer, str) and answer.strip().isdigit():
+        answer = int(answer.strip())
+    if isinstance(answer, bool) or not isinstance(answer, (int, str)):
+        raise RowError("answer", "expected an index (0-based) or a letter")
+    if isinstance(answer, int):
+        if not 0 <= answer < len(choices):
+            raise RowError("answer", f"index {answer} is out of range for {len(choices)} choices")
+        letter = LETTERS[answer]
+    else:
+        letter = answer.strip().upper()
+        if letter not in LETTERS[: len(choices)]:
+            raise RowError("target", f"{answer!r} is not one of {', '.join(LETTERS[:len(choices)])}")
+    prompt = mcq_prompt(question, tuple(choices))
+    return Item(item_id, ({"role": "user", "content": prompt},), (letter,), tuple(choices),
+                _cluster(row))
+
+
+def open_item(row: Mapping[str, Any], item_id: str) -> Item:
+    """Inspect shape ``input/target``; ``target`` may be a list of accepted answers."""
+    prompt = _text(row, "input", "question")
+    target = _field(row, "target", "answer")
+    targets = tuple(target) if isinstance(target, list) else (target,)
+    if not targets or not all(isinstance(t, str) and t for t in targets):
+        raise RowError("target", "expected a non-empty string or list of strings")
+    return Item(item_id, ({"role": "user", "content": prompt},), targets, (), _cluster(row))
+
+
+def _cluster(row: Mapping[str, Any]) -> str | None:
+    cluster = row.get("cluster")
+    return None if cluster in (None, "") else str(cluster)
+
+
+BUILTIN_FORMATS: dict[str, FormatAdapter] = {"mcq": mcq_item, "open": open_item}
+
+
+def item_id(row: Mapping[str, Any]) -> str:
+    explicit = row.get("id", row.get("task_id"))
+    if explicit not in (None, ""):
+        return str(explicit)
+    canonical = json.dumps(row, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def _rows(path: Path, raw: bytes):  # -> Iterator[tuple[int, Mapping]]
+    text = raw.decode("utf-8-sig")
+    if path.suffix.lower() == ".csv":
+        reader = csv.DictReader(io.StringIO(text))
+        for row in reader:
+            yield reader.line_num, row
+        return
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError as exc:
+            raise DatasetError(path, lineno, "", f"invalid JSON: {exc.msg}") from None
+        if not isinstance(row, dict):
+            raise DatasetError(path, lineno, "", "each line must be a JSON object")
+        yield lineno, row
+
+
+def load_dataset(path: Path, adapter: FormatAdapter, *, limit: int | None = None) -> Dataset:
+    """Load every row (for the hash and id checks), keep the first ``limit`` items."""
+    path = Path(path)
+    if path.suffix.lower() not in (".jsonl", ".csv"):
+        raise DatasetError(path, None, "", "unsupported file type; valid: .jsonl, .csv")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DatasetError(path, None, "", f"cannot read: {exc.strerror}") from None
+    items: list[Item] = []
+    first_line: dict[str, int] = {}
+    for lineno, row in _rows(path, raw):
+        iid = item_id(row)
+        if iid in first_line:
+            raise DatasetError(path, lineno, "id", f"duplicate item id {iid!r} "
+                               f"(first on line {first_line[iid]})")
+        first_line[iid] = lineno
+        try:
+            items.append(adapter(row, iid))
+        except RowError as exc:
+            raise DatasetError(path, lineno, exc.key, exc.message) from None
+    if not items:
+        raise DatasetError(path, None, "", "the dataset has no items")
+    kept = tuple(items[:limit] if limit else items)
+    return Dataset(path, hashlib.sha256(raw).hexdigest(), kept)

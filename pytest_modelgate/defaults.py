@@ -1,0 +1,33 @@
+"""The built-in providers, scorers, formats and ladders, registered through the public hooks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .datasets import BUILTIN_FORMATS
+from .scorers import BUILTIN_SCORERS
+from .tiers import BUILTIN_LADDERS
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_modelgate_add_providers(providers: dict[str, Any]) -> None:
+    from .providers import builtin_providers
+
+    providers.update(builtin_providers())
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_modelgate_add_scorers(scorers: dict[str, Any]) -> None:
+    scorers.update(BUILTIN_SCORERS)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_modelgate_add_formats(formats: dict[str, Any]) -> None:
+    formats.update(BUILTIN_FORMATS)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_modelgate_add_ladders(ladders: dict[str, tuple[str, ...]]) -> None:
+    ladders.update(BUILTIN_LADDERS)

@@ -1,0 +1,289 @@
+"""The gate engine: load gate files with their data, evaluate each benchmark once per
+session, and decide thresholds, floors, and benchmark and domain tiers.
+
+No pytest import: the plugin calls ``load`` at collection (offline: files only)
+and ``benchmark`` / ``domain`` from items (this is where models are queried).
+Results and errors are memoized, so every item of a benchmark shares one run.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import stats
+from .comparisons import (
+    Comparison,
+    ComparisonError,
+    Evidence,
+    compare,
+    riskiest,
+    score_estimate,
+    strongest,
+)
+from .datasets import Dataset, DatasetError, FormatAdapter, load_dataset
+from .evaluation import EvaluationError, evaluate
+from .providers import Provider, ProviderContext, ProviderError, ProviderFactory
+from .results import BaselineFileError, load_baseline
+from .schema import (
+    ECOSYSTEM,
+    BenchmarkSpec,
+    GateFile,
+    GateFileError,
+    Problem,
+    ThresholdSpec,
+    Vocabulary,
+    parse_gate_file,
+)
+from .scorers import Scorer, resolve_scorer
+from .tiers import benchmark_tier
+from .verdicts import FAILED_VERDICT, ThresholdResult, judge
+
+
+@dataclass
+class Registries:
+    """Everything extensible, filled by the ``pytest_modelgate_add_*`` hooks."""
+
+    providers: dict[str, ProviderFactory] = field(default_factory=dict)
+    scorers: dict[str, Scorer] = field(default_factory=dict)
+    formats: dict[str, FormatAdapter] = field(default_factory=dict)
+    ladders: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def vocabulary(self) -> Vocabulary:
+        return Vocabulary(self.ladders, self.providers, self.scorers, self.formats)
+
+
+@dataclass
+class LoadedGate:
+    gate: GateFile
+    datasets: dict[str, Dataset]                       # benchmark -> its (limited) dataset
+    baselines: dict[str, dict[str, Evidence]]          # baseline -> benchmark -> evidence
+    scorers: dict[str, Scorer]                         # benchmark -> scorer
+    smoke: bool = False
+
+
+@dataclass
+class BenchmarkResult:
+    spec: BenchmarkSpec
+    model: str
+    n_planned: int
+    dataset_sha256: str | None = None
+    evidence: Evidence | None = None
+    estimate: stats.Estimate | None = None
+    thresholds: list[ThresholdResult] = field(default_factory=list)
+    floors: list[ThresholdResult] = field(default_factory=list)
+    tier: str | None = None
+    calls: int = 0
+    cached: int = 0
+    errors: int = 0
+    error: str | None = None
+    seconds: float = 0.0
+
+    def decision(self, threshold_id: str) -> ThresholdResult:
+        return next(t for t in self.thresholds + self.floors if t.spec.id == threshold_id)
+
+
+@dataclass
+class DomainResult:
+    name: str
+    model: str
+    tier: str | None
+    allowed: str
+    passed: bool
+    benchmarks: list[BenchmarkResult]
+    errors: list[str]
+
+
+def load(path: Path, registries: Registries, models: Sequence[str], *,
+         limit: int | None = None, environ: Mapping[str, str] | None = None) -> LoadedGate:
+    """Parse a gate file and everything it names; raise ``GateFileError`` with every problem."""
+    gate = parse_gate_file(path, registries.vocabulary(), environ)
+    problems: list[Problem] = []
+    models_line = min((m.line for m in gate.models.values()), default=0) or None
+    for name in models:
+        if name not in gate.models:
+            problems.append(Problem(models_line, "models", f"no model named {name!r} "
+                                    f"(--modelgate-model); valid: {', '.join(gate.models)}"))
+    selected = [gate.models[m] for m in models if m in gate.models]
+
+    baselines: dict[str, dict[str, Evidence]] = {}
+    for b in gate.baselines.values():
+        if b.results is not None:
+            try:
+                baselines[b.name] = load_baseline(b.results, b.name)
+            except BaselineFileError as exc:
+                problems.append(Problem(b.results_line, f"baselines.{b.name}.results", str(exc)))
+        else:
+            baselines[b.name] = {bench: Evidence(f"{b.name} (published)", s.score, s.n)
+                                 for bench, s in b.scores.items()}
+
+    datasets, scorers = {}, {}
+    for bench in gate.benchmarks():
+        key = f"domains.{bench.domain}.benchmarks.{bench.name}"
+        for spec in selected:
+            if spec.provider == "static" and bench.name not in spec.scores:
+                problems.append(Problem(spec.line, f"models.{spec.name}.scores",
+                                        f"the static model has no score for benchmark {bench.name!r}"))
+        if bench.dataset is None:
+            if any(spec.provider != "static" for spec in selected):
+                problems.append(Problem(bench.line, f"{key}.dataset", "required key is missing "
+                                        "(only a static candidate can do without a dataset)"))
+        elif bench.dataset.is_file():
+            cap = min(x for x in (bench.limit, limit) if x) if (bench.limit or limit) else None
+            try:
+                datasets[bench.name] = load_dataset(bench.dataset, registries.formats[bench.format],
+                                                    limit=cap)
+            except DatasetError as exc:
+                problems.append(Problem(bench.dataset_line, f"{key}.dataset", str(exc)))
+        try:
+            scorers[bench.name] = resolve_scorer(bench.scorer, registries.scorers)
+        except LookupError as exc:
+            problems.append(Problem(bench.line, f"{key}.scorer", str(exc)))
+        for t in bench.thresholds + bench.floors:
+            problems.extend(_reference_problems(t, bench, key, baselines))
+    if problems:
+        raise GateFileError(path, problems)
+    return LoadedGate(gate, datasets, baselines, scorers, smoke=limit is not None)
+
+
+def _reference_problems(t: ThresholdSpec, bench: BenchmarkSpec, key: str,
+                        baselines: Mapping[str, Mapping[str, Evidence]]) -> list[Problem]:
+    if not isinstance(t.reference, str):
+        return []
+    if t.reference == ECOSYSTEM:
+        if not any(bench.name in ev for ev in baselines.values()):
+            return [Problem(t.line, key, f"threshold {t.id!r} compares with the ecosystem, but "
+                            f"no baseline has a result for {bench.name!r}")]
+        return []
+    if t.reference in baselines and bench.name not in baselines[t.reference]:
+        return [Problem(t.line, key, f"threshold {t.id!r} needs baseline {t.reference!r}, which "
+                        f"has no result for {bench.name!r}")]
+    return []
+
+
+class GateRun:
+    """One pytest session's evaluations: providers started once, benchmarks run once."""
+
+    def __init__(self, registries: Registries, work_dir: Path,
+                 on_benchmark_done: Callable[[BenchmarkResult], Any] | None = None) -> None:
+        self.registries = registries
+        self.context = ProviderContext(work_dir)
+        self.on_benchmark_done = on_benchmark_done
+        self._lock = threading.RLock()
+        self._providers: dict[tuple[Path, str], Provider | ProviderError] = {}
+        self.results: dict[tuple[Path, str, str], BenchmarkResult] = {}
+
+    def provider(self, loaded: LoadedGate, model: str) -> Provider:
+        key = (loaded.gate.path, model)
+        with self._lock:
+            if key not in self._providers:
+                spec = loaded.gate.models[model]
+                try:
+                    self._providers[key] = self.registries.providers[spec.provider](spec, self.context)
+                except ProviderError as exc:
+                    self._providers[key] = exc  # remembered: every gate of this model errors alike
+            found = self._providers[key]
+        if isinstance(found, ProviderError):
+            raise found
+        return found
+
+    def benchmark(self, loaded: LoadedGate, name: str, model: str) -> BenchmarkResult:
+        key = (loaded.gate.path, name, model)
+        with self._lock:
+            if key not in self.results:
+                self.results[key] = self._run(loaded, name, model)
+                if self.on_benchmark_done is not None:
+                    self.on_benchmark_done(self.results[key])
+            return self.results[key]
+
+    def domain(self, loaded: LoadedGate, name: str, model: str) -> DomainResult:
+        policy = loaded.gate.policy
+        spec = next(d for d in loaded.gate.domains if d.name == name)
+        results = [self.benchmark(loaded, b.name, model) for b in spec.benchmarks]
+        errors = [f"{r.spec.name}: {r.error}" for r in results if r.error]
+        tier = None if errors else policy.ladder.max(r.tier for r in results if r.tier)
+        passed = not errors and not policy.ladder.exceeds(tier, policy.allowed)  # type: ignore[arg-type]
+        return DomainResult(name, model, tier, policy.allowed, passed, results, errors)
+
+    def _run(self, loaded: LoadedGate, name: str, model: str) -> BenchmarkResult:
+        bench = next(b for b in loaded.gate.benchmarks() if b.name == name)
+        dataset = loaded.datasets.get(name)
+        result = BenchmarkResult(bench, model, len(dataset.items) if dataset else 0,
+                                 dataset.sha256 if dataset else None)
+        try:
+            provider = self.provider(loaded, model)
+            result.evidence = self._candidate_evidence(loaded, bench, dataset, provider, result)
+            self._decide(loaded, bench, result)
+        except (ProviderError, EvaluationError, ComparisonError) as exc:
+            result.error = str(exc)
+            result.errors = max(result.errors, 1)
+        return result
+
+    def _candidate_evidence(self, loaded: LoadedGate, bench: BenchmarkSpec,
+                            dataset: Dataset | None, provider: Provider,
+                            result: BenchmarkResult) -> Evidence:
+        name = provider.spec.name
+        if provider.aggregate_scores is not None:
+            s = provider.aggregate_scores[bench.name]
+            result.n_planned = s.n
+            return Evidence(f"{name} (published)", s.score, s.n)
+        assert dataset is not None  # load() guarantees a dataset for non-static models
+        try:
+            run = evaluate(provider, dataset.items, loaded.scorers[bench.name],
+                           provider.spec.params, epochs=bench.epochs,
+                           concurrency=provider.spec.concurrency)
+        except EvaluationError as exc:
+            result.calls = exc.calls
+            raise
+        result.calls, result.seconds = run.calls, run.seconds
+        scores = run.item_scores
+        return Evidence(name, sum(scores.values()) / len(scores), len(scores), scores,
+                        {item.id: item.cluster for item in dataset.items})
+
+    def _decide(self, loaded: LoadedGate, bench: BenchmarkSpec, result: BenchmarkResult) -> None:
+        policy, candidate = loaded.gate.policy, result.evidence
+        assert candidate is not None
+        result.estimate = score_estimate(candidate, policy.confidence)
+        for spec in bench.thresholds + bench.floors:
+            comparison = self._compare(loaded, bench, spec, candidate)
+            decided = judge(spec, bench, comparison, policy, result.estimate)
+            (result.thresholds if spec.kind == "risk" else result.floors).append(decided)
+        result.tier = benchmark_tier(policy.ladder, [(t.outcome, t.spec.tier or "")
+                                                     for t in result.thresholds],
+                                     policy.inconclusive)
+
+    def _compare(self, loaded: LoadedGate, bench: BenchmarkSpec, spec: ThresholdSpec,
+                 candidate: Evidence) -> Comparison:
+        confidence = loaded.gate.policy.confidence
+        if not isinstance(spec.reference, str):
+            return compare(candidate, spec.reference, confidence)
+        if spec.reference != ECOSYSTEM:
+            return compare(candidate, loaded.baselines[spec.reference][bench.name], confidence)
+        having = {name: ev[bench.name] for name, ev in loaded.baselines.items() if bench.name in ev}
+        pick = riskiest(having, bench.higher_is_safer) if spec.kind == "risk" else strongest(having)
+        c = compare(candidate, having[pick], confidence)
+        word = "riskiest" if spec.kind == "risk" else "best"
+        source = f"ecosystem ({word} of {len(having)}: {', '.join(having)}) = {c.reference_source}"
+        return Comparison(c.reference, source, c.method, c.diff)
+
+    def close(self) -> None:
+        for provider in self._providers.values():
+            if not isinstance(provider, ProviderError):
+                provider.close()
+        for service in self.context.services.values():
+            service.close()
+
+
+def domain_failed_message(result: DomainResult) -> str:
+    if result.errors:
+        return (f"domain {result.name}: no tier can be given, benchmarks errored (fail closed): "
+                + "; ".join(result.errors))
+    worst = [f"{b.spec.name}={b.tier}" for b in result.benchmarks]
+    failed = [t.spec.id for b in result.benchmarks for t in b.thresholds
+              if t.verdict == FAILED_VERDICT]
+    return (f"domain {result.name} is at tier {result.tier}, above the allowed tier "
+            f"{result.allowed}. Benchmark tiers: {', '.join(worst)}. Thresholds that put it "
+            f"there: {', '.join(failed) or 'see the benchmark items'}.")

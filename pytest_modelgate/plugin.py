@@ -1,0 +1,146 @@
+"""pytest-modelgate's pytest glue: options, hooks, collection routing, reports.
+
+Inert without ``--modelgate``: no items, no network, and nothing heavier than
+this module is imported.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .settings import OPTIONS, SettingsError, resolve_settings
+
+_HELP = {
+    "modelgate": "collect *.gate.yaml / *.gate.yml files and run their gates",
+    "modelgate_model": "models: entry (or NAME,NAME) to gate as the candidate (default: candidate)",
+    "modelgate_report": "write results.json, summary.md and junit.xml into DIR",
+    "modelgate_record_baseline": "also write the candidate's results as a baseline file",
+    "modelgate_limit": "smoke run: first N items per benchmark; reports say 'smoke'",
+    "modelgate_plan": "print items, model calls and minimum detectable differences; query nothing",
+}
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    from . import hookspecs
+
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("modelgate", "release-gate AI models (pytest-modelgate)")
+    for option, key, kind, _ in OPTIONS:
+        flag = "--" + option.replace("_", "-")
+        if kind == "flag":
+            group.addoption(flag, action="store_true", dest=option, default=None, help=_HELP[option])
+            parser.addini(key, _HELP[option], type="bool", default=False)
+        else:
+            metavar = {"int": "N", "path": "PATH"}.get(kind, "NAME")
+            group.addoption(flag, dest=option, default=None, metavar=metavar, help=_HELP[option])
+            parser.addini(key, _HELP[option], default="")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    try:
+        settings = resolve_settings(config.getoption, config.getini, Path(str(config.rootpath)))
+    except SettingsError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    if not settings.enabled:
+        return
+    from . import defaults
+    from .collect import SESSION_KEY
+    from .session import ModelgateSession
+
+    config.pluginmanager.register(defaults, "modelgate-defaults")
+    config.stash[SESSION_KEY] = ModelgateSession(config, settings)
+    config.pluginmanager.register(ModelgateReporter(config), "modelgate-reporter")
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if file_path.name.endswith((".gate.yaml", ".gate.yml")) and parent.config.getoption("modelgate"):
+        from .collect import SESSION_KEY, GateFile
+
+        if SESSION_KEY in parent.config.stash:
+            return GateFile.from_parent(parent, path=file_path)
+    return None
+
+
+class ModelgateReporter:
+    """Plan mode, the terminal table and the report files. Only the process that runs
+    the session writes files (not an xdist worker)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.reports: list[Any] = []
+
+    @property
+    def state(self) -> Any:
+        from .collect import SESSION_KEY
+
+        return self.config.stash[SESSION_KEY]
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> bool | None:
+        if not self.state.settings.plan:
+            return None
+        from .plan import render_plan
+
+        tr = self.config.pluginmanager.get_plugin("terminalreporter")
+        for line in render_plan(list(self.state.loaded.values()), self.state.settings.models):
+            tr.write_line(line) if tr else print(line)
+        return True  # the plan queries nothing: skip running the items
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        state = self.state
+        if state.settings.plan or hasattr(self.config, "workerinput"):
+            state.close()
+            return
+        from .report import assemble
+
+        try:
+            if state._run is not None:
+                self.reports = assemble(state.run, list(state.loaded.values()),
+                                        state.settings.models, smoke=state.settings.limit is not None)
+                self._write_files()
+        finally:
+            state.close()
+
+    def _write_files(self) -> None:
+        from .report.junit import render_junit
+        from .report.markdown import render_markdown
+        from .results import write_json
+
+        settings = self.state.settings
+        if settings.record_baseline and self.reports:
+            write_json(settings.record_baseline, self.reports[0].results)
+        if settings.report_dir is None or not self.reports:
+            return
+        out = settings.report_dir
+        out.mkdir(parents=True, exist_ok=True)
+        for report in self.reports:
+            name = "results.json" if len(self.reports) == 1 else f"results.{report.model}.json"
+            write_json(out / name, report.results)
+        summary = render_markdown(self.reports)
+        (out / "summary.md").write_text(summary, encoding="utf-8")
+        (out / "junit.xml").write_text(render_junit(self.reports), encoding="utf-8")
+        step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if step_summary:
+            with open(step_summary, "a", encoding="utf-8") as fh:
+                fh.write(summary + "\n")
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if not self.reports:
+            return
+        from .report.terminal import render_terminal
+
+        terminalreporter.section("modelgate")
+        for line in render_terminal(self.reports):
+            terminalreporter.write_line(line)
+        settings = self.state.settings
+        if settings.report_dir:
+            terminalreporter.write_line(f"reports written to {settings.report_dir}/")
+        if settings.record_baseline:
+            terminalreporter.write_line(f"baseline recorded to {settings.record_baseline}")

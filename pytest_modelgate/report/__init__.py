@@ -1,0 +1,117 @@
+"""Reports of a gate run: assembled once per candidate model, rendered by the modules
+beside this one (terminal table, results.json, summary.md, junit.xml)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..engine import BenchmarkResult, DomainResult, GateRun, LoadedGate
+from ..results import build_results
+from ..tiers import Ladder
+
+
+@dataclass
+class ModelReport:
+    model: str
+    ladder: Ladder
+    benchmarks: dict[str, BenchmarkResult]
+    domains: dict[str, DomainResult]
+    complete: bool            # every declared benchmark was evaluated (not deselected)
+    release: dict[str, Any]
+    results: dict[str, Any]   # the results.json document
+
+
+def assemble(run: GateRun, loaded: list[LoadedGate], models: tuple[str, ...],
+             smoke: bool) -> list[ModelReport]:
+    reports = []
+    for model in models:
+        gates = [g for g in loaded if model in g.gate.models]
+        if not gates:
+            continue
+        benchmarks: dict[str, BenchmarkResult] = {}
+        domains: dict[str, DomainResult] = {}
+        complete = True
+        for g in gates:
+            for bench in g.gate.benchmarks():
+                result = run.results.get((g.gate.path, bench.name, model))
+                if result is None:
+                    complete = False
+                    continue
+                key = bench.name if bench.name not in benchmarks else f"{g.gate.path.stem}/{bench.name}"
+                benchmarks[key] = result
+            for d in g.gate.domains:
+                if all((g.gate.path, b.name, model) in run.results for b in d.benchmarks):
+                    domains[d.name] = run.domain(g, d.name, model)  # memoized: no new queries
+        policy = gates[0].gate.policy
+        ladder = policy.ladder
+        allowed = min((g.gate.policy.allowed for g in gates), key=ladder.rank)
+        failed = any(t.verdict == "failed" for b in benchmarks.values()
+                     for t in b.thresholds + b.floors)
+        errored = any(b.error for b in benchmarks.values())
+        tier = None if errored or not domains else ladder.max(d.tier for d in domains.values() if d.tier)
+        passed = (complete and not errored and not failed
+                  and all(d.passed for d in domains.values()))
+        release = {"tier": tier, "allowed": allowed, "passed": passed, "complete": complete}
+        provider = run.provider(gates[0], model) if not errored else None
+        candidate = provider.describe() if provider else dict(
+            name=model, provider=gates[0].gate.models[model].provider,
+            model=gates[0].gate.models[model].model,
+            params=dict(gates[0].gate.models[model].params))
+        results = build_results(
+            candidate=candidate, release=release,
+            domains={n: {"tier": d.tier, "allowed": d.allowed, "passed": d.passed,
+                         "errors": d.errors} for n, d in domains.items()},
+            benchmarks=benchmarks, smoke=smoke, confidence=policy.confidence,
+            decision=policy.decision)
+        reports.append(ModelReport(model, ladder, benchmarks, domains, complete, release, results))
+    return reports
+
+
+@dataclass(frozen=True)
+class Row:
+    """One threshold or floor as the tables show it."""
+
+    domain: str
+    benchmark: str
+    threshold: str
+    score: str
+    n: str
+    reference: str
+    method: str
+    diff: str
+    outcome: str
+    tier: str
+    verdict: str
+
+
+def rows(report: ModelReport) -> list[Row]:
+    out = []
+    for name, b in report.benchmarks.items():
+        est = b.estimate
+        score = f"{est.value:.3f} [{est.low:.3f}, {est.high:.3f}]" if est else "—"
+        n = str(est.n) if est else str(b.n_planned)
+        if b.error:
+            out.append(Row(b.spec.domain, name, "(all)", score, n, "—", "—", "—", "ERROR", "—",
+                           "error"))
+            continue
+        for t in b.thresholds + b.floors:
+            c = t.comparison
+            out.append(Row(
+                b.spec.domain, name, t.spec.id, score, n,
+                f"{c.reference:.3f} ({c.reference_source})", t.method,
+                f"{c.diff.value:+.3f} [{c.diff.low:+.3f}, {c.diff.high:+.3f}]",
+                t.outcome, t.spec.tier or "floor", t.verdict))
+    return out
+
+
+def verdict_line(report: ModelReport) -> str:
+    r = report.release
+    if not report.complete:
+        status = "INCOMPLETE (some gates were not run; no release verdict)"
+    elif r["passed"]:
+        status = "PASS"
+    else:
+        status = "FAIL"
+    return (f"Release gate {status}: model {report.model} is at tier {r['tier'] or 'unknown'}, "
+            f"allowed {r['allowed']} (ladder {report.ladder.name}).")

@@ -1,0 +1,46 @@
+"""junit.xml for PR checks: one testsuite per domain (properties tier, allowed), one
+testcase per threshold or floor with the full explanation as the failure message."""
+
+from __future__ import annotations
+
+from junit_xml import TestCase, TestSuite, to_xml_report_string
+
+from ..engine import domain_failed_message
+from . import ModelReport
+
+
+def render_junit(reports: list[ModelReport]) -> str:
+    suites = []
+    for report in reports:
+        by_domain: dict[str, list[TestCase]] = {}
+        for name, b in report.benchmarks.items():
+            cases = by_domain.setdefault(b.spec.domain, [])
+            classname = f"modelgate.{b.spec.domain}.{name}"
+            if b.error:
+                specs = b.spec.thresholds + b.spec.floors
+                for spec in specs:
+                    case = TestCase(f"{spec.id}[{report.model}]", classname, b.seconds)
+                    case.add_error_info(message="could not be evaluated (fail closed)",
+                                        output=b.error)
+                    cases.append(case)
+                continue
+            for i, t in enumerate(b.thresholds + b.floors):
+                # The benchmark's time belongs to its evaluation, counted once.
+                case = TestCase(f"{t.spec.id}[{report.model}]", classname,
+                                b.seconds if i == 0 else 0.0, stdout=t.message)
+                if t.verdict == "failed":
+                    case.add_failure_info(message=t.message, failure_type=t.outcome)
+                cases.append(case)
+        for domain, cases in by_domain.items():
+            d = report.domains.get(domain)
+            if d is not None:
+                case = TestCase(f"tier[{report.model}]", f"modelgate.{domain}", 0.0)
+                if d.errors:
+                    case.add_error_info(message=domain_failed_message(d))
+                elif not d.passed:
+                    case.add_failure_info(message=domain_failed_message(d), failure_type="tier")
+                cases.append(case)
+            properties = {"model": report.model, "allowed": report.release["allowed"],
+                          "tier": d.tier if d else "incomplete"}
+            suites.append(TestSuite(f"{domain}[{report.model}]", cases, properties=properties))
+    return to_xml_report_string(suites, encoding="utf-8")

@@ -1,0 +1,22 @@
+"""The end-of-run table in the terminal: one line per threshold, then the verdict."""
+
+from __future__ import annotations
+
+from . import ModelReport, rows, verdict_line
+
+_COLUMNS = ("domain", "benchmark", "threshold", "score [CI]", "n", "reference", "method",
+            "outcome", "tier")
+
+
+def render_terminal(reports: list[ModelReport], width: int = 160) -> list[str]:
+    lines = []
+    for report in reports:
+        table = [_COLUMNS] + [
+            (r.domain, r.benchmark, r.threshold, r.score, r.n,
+             r.reference if len(r.reference) < 48 else r.reference[:45] + "...",
+             r.method, r.outcome, r.tier) for r in rows(report)]
+        widths = [max(len(row[i]) for row in table) for i in range(len(_COLUMNS))]
+        for row in table:
+            lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()[:width])
+        lines.append(verdict_line(report))
+    return lines

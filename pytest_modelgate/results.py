@@ -1,0 +1,134 @@
+"""results.json, schema version 1 (DESIGN §6): written by every run, read back as a baseline.
+
+Pure: no pytest. The keys listed in DESIGN §6 are a contract other tools rely
+on; add keys freely, never rename or drop one.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .comparisons import Evidence
+
+RESULTS_SCHEMA = 1
+
+
+class BaselineFileError(ValueError):
+    def __init__(self, path: Path | str, key: str, message: str) -> None:
+        self.path, self.key, self.message = path, key, message
+        super().__init__(f"{path}: {key}: {message}" if key else f"{path}: {message}")
+
+
+def _rounded(value: float | None, digits: int = 6) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def benchmark_entry(result: Any) -> dict[str, Any]:
+    """The §6 entry of one benchmark, from an ``engine.BenchmarkResult``."""
+    est = result.estimate
+    entry: dict[str, Any] = {
+        "domain": result.spec.domain,
+        "dataset_sha256": result.dataset_sha256,
+        "n": est.n if est else result.n_planned,
+        "score": _rounded(est.value) if est else None,
+        "ci": [_rounded(est.low), _rounded(est.high)] if est else None,
+        "interval_method": est.method if est else None,
+        "epochs": result.spec.epochs,
+        "higher_is_safer": result.spec.higher_is_safer,
+        "calls": result.calls, "cached": result.cached, "errors": result.errors,
+        "tier": result.tier,
+        "error": result.error,
+        "thresholds": [threshold_entry(t) for t in result.thresholds],
+        "floors": [threshold_entry(t) for t in result.floors],
+        "items": dict(result.evidence.items) if result.evidence and result.evidence.items else {},
+    }
+    return entry
+
+
+def threshold_entry(t: Any) -> dict[str, Any]:
+    c = t.comparison
+    return {
+        "id": t.spec.id,
+        "kind": t.spec.kind,
+        "reference": _rounded(c.reference) if c else None,
+        "reference_source": c.reference_source if c else None,
+        "method": t.method,
+        "interval_method": c.diff.method if c else None,
+        "margin": t.spec.margin,
+        "outcome": t.outcome,
+        "tier": t.spec.tier,
+        "diff": _rounded(c.diff.value) if c else None,
+        "diff_ci": [_rounded(c.diff.low), _rounded(c.diff.high)] if c else None,
+        "minimum_detectable_difference": _rounded(t.mdd),
+        "verdict": t.verdict,
+    }
+
+
+def build_results(*, candidate: Mapping[str, Any], release: Mapping[str, Any],
+                  domains: Mapping[str, Mapping[str, Any]], benchmarks: Mapping[str, Any],
+                  smoke: bool, confidence: float, decision: str) -> dict[str, Any]:
+    return {
+        "schema": RESULTS_SCHEMA,
+        "modelgate_version": __version__,
+        "smoke": smoke,
+        "confidence": confidence,
+        "decision": decision,
+        "candidate": dict(candidate),
+        "release": dict(release),
+        "domains": {name: dict(d) for name, d in domains.items()},
+        "benchmarks": {name: benchmark_entry(b) for name, b in benchmarks.items()},
+    }
+
+
+def write_json(path: Path, data: Mapping[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    tmp.replace(path)  # readers never see half a file
+
+
+def load_baseline(path: Path, name: str) -> dict[str, Evidence]:
+    """Per-benchmark evidence from a results.json; per-item scores when it has them."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise BaselineFileError(path, "", f"cannot read: {exc.strerror}") from None
+    except ValueError as exc:
+        raise BaselineFileError(path, "", f"not valid JSON: {exc}") from None
+    if not isinstance(data, dict) or data.get("schema") != RESULTS_SCHEMA:
+        raise BaselineFileError(path, "schema", f"not a pytest-modelgate results file of schema "
+                                f"{RESULTS_SCHEMA} (record one with --modelgate-record-baseline)")
+    if data.get("smoke"):
+        raise BaselineFileError(path, "smoke", "a smoke run (--modelgate-limit) cannot serve as "
+                                "a baseline; record it from a full run")
+    benchmarks = data.get("benchmarks")
+    if not isinstance(benchmarks, dict):
+        raise BaselineFileError(path, "benchmarks", "missing or not a mapping")
+    evidence = {}
+    for bench, entry in benchmarks.items():
+        key = f"benchmarks.{bench}"
+        if not isinstance(entry, dict):
+            raise BaselineFileError(path, key, "not a mapping")
+        if entry.get("error"):
+            continue  # an errored benchmark is no evidence; thresholds needing it will say so
+        score, n, items = entry.get("score"), entry.get("n"), entry.get("items") or None
+        if not _is_number(score) or not 0 <= score <= 1:
+            raise BaselineFileError(path, f"{key}.score", f"expected a number in [0, 1], got {score!r}")
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            raise BaselineFileError(path, f"{key}.n", f"expected a positive integer, got {n!r}")
+        if items is not None and (not isinstance(items, dict)
+                                  or not all(_is_number(v) for v in items.values())):
+            raise BaselineFileError(path, f"{key}.items", "expected a mapping of item id to score")
+        kind = "per-item results" if items else "aggregate"
+        evidence[bench] = Evidence(f"{name} ({kind}, {Path(path).name})", float(score), n,
+                                   {str(k): float(v) for k, v in items.items()} if items else None)
+    return evidence
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

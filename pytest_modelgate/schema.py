@@ -1,0 +1,559 @@
+"""Gate files, schema version 1 (DESIGN §3): parse, validate, and build typed specs.
+
+Pure: no pytest import, no network. Every problem is reported with the file,
+the line and the dotted key, plus what would be valid; all problems of a file
+are reported at once. Names of providers, scorers, formats and ladders come
+from the caller (the plugin's registries) so extensions validate like built-ins.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .tiers import DECISIONS, INCONCLUSIVE_POLICIES, Ladder
+from .yamlsource import LineDict, LineList, YAMLSourceError, expand_env, load_yaml
+
+SCHEMA_VERSION = 1
+ECOSYSTEM = "ecosystem"
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int | None
+    key: str
+    message: str
+
+    def render(self, path: Path | str) -> str:
+        where = f"{path}:{self.line}" if self.line else f"{path}"
+        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+
+
+class GateFileError(Exception):
+    """One or more problems in a gate file (or a file it names)."""
+
+    def __init__(self, path: Path | str, problems: list[Problem]) -> None:
+        self.path = path
+        self.problems = problems
+        super().__init__("\n".join(p.render(path) for p in problems))
+
+
+@dataclass(frozen=True)
+class AggregateScore:
+    score: float
+    n: int
+
+
+@dataclass(frozen=True)
+class Policy:
+    ladder: Ladder
+    allowed: str
+    confidence: float = 0.95
+    decision: str = "interval"
+    inconclusive: str = "fail"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    provider: str
+    model: str | None = None
+    base_url: str | None = None
+    api_key_env: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+    concurrency: int = 8
+    timeout_s: float = 60.0
+    max_retries: int = 3
+    scores: Mapping[str, AggregateScore] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class BaselineSpec:
+    name: str
+    results: Path | None = None
+    scores: Mapping[str, AggregateScore] = field(default_factory=dict)
+    source: str | None = None
+    line: int = 0
+    results_line: int = 0
+
+
+@dataclass(frozen=True)
+class ThresholdSpec:
+    """A risk threshold (``above:``) or a floor (``at_least:``)."""
+
+    id: str
+    kind: str                       # "risk" | "floor"
+    reference: float | str          # a number, "ecosystem" or a baseline name
+    margin: float = 0.0
+    tier: str | None = None         # risk thresholds only
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class BenchmarkSpec:
+    name: str
+    domain: str
+    dataset: Path | None
+    format: str
+    scorer: str
+    limit: int | None = None
+    epochs: int = 1
+    higher_is_safer: bool = False
+    description: str | None = None
+    thresholds: tuple[ThresholdSpec, ...] = ()
+    floors: tuple[ThresholdSpec, ...] = ()
+    line: int = 0
+    dataset_line: int = 0
+
+
+@dataclass(frozen=True)
+class DomainSpec:
+    name: str
+    benchmarks: tuple[BenchmarkSpec, ...]
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class GateFile:
+    path: Path
+    policy: Policy
+    models: Mapping[str, ModelSpec]
+    baselines: Mapping[str, BaselineSpec]
+    domains: tuple[DomainSpec, ...]
+    description: str | None = None
+
+    def benchmarks(self) -> list[BenchmarkSpec]:
+        return [b for d in self.domains for b in d.benchmarks]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Names the caller's registries know; validation accepts exactly these."""
+
+    ladders: Mapping[str, tuple[str, ...]]
+    providers: Collection[str]
+    scorers: Collection[str]
+    formats: Collection[str]
+
+
+_MISSING = object()
+
+
+class _Reader:
+    """Walks the parsed YAML, converting values and recording problems."""
+
+    def __init__(self, base: Path, environ: Mapping[str, str] | None) -> None:
+        self.base = base
+        self.environ = environ
+        self.problems: list[Problem] = []
+
+    def problem(self, line: int | None, key: str, message: str) -> None:
+        self.problems.append(Problem(line, key, message))
+
+    @staticmethod
+    def line_of(container: Any, key: Any) -> int | None:
+        if isinstance(container, LineDict):
+            return container.key_lines.get(key, container.line)
+        if isinstance(container, LineList) and isinstance(key, int):
+            return container.item_lines[key]
+        return None
+
+    def mapping(self, value: Any, line: int | None, key: str, allowed: Collection[str],
+                required: Collection[str] = ()) -> LineDict | None:
+        if not isinstance(value, dict):
+            self.problem(line, key, f"expected a mapping, got {_kind(value)}")
+            return None
+        for name in value:
+            if name not in allowed:
+                hint = _UNKNOWN_KEY_HINTS.get(name, f"valid keys: {', '.join(sorted(allowed))}")
+                self.problem(self.line_of(value, name), _join(key, name), f"unknown key; {hint}")
+        for name in required:
+            if name not in value:
+                self.problem(getattr(value, "line", line), _join(key, name), "required key is missing")
+        return value  # type: ignore[return-value]
+
+    def get(self, m: LineDict, name: str, key: str, kind: str, default: Any = _MISSING,
+            choices: Collection[str] | None = None) -> Any:
+        """Typed read of ``m[name]``; records a problem and returns ``default`` when invalid."""
+        if name not in m:
+            return None if default is _MISSING else default
+        value, line, full = m[name], self.line_of(m, name), _join(key, name)
+        if isinstance(value, str):
+            try:
+                value = expand_env(value, self.environ)
+            except KeyError as missing:
+                self.problem(line, full, f"environment variable ${{{missing.args[0]}}} is not set "
+                             "and has no default; write ${VAR:-default} or set it")
+                return None if default is _MISSING else default
+        ok = {
+            "str": isinstance(value, str) and value != "",
+            "bool": isinstance(value, bool),
+            "int": isinstance(value, int) and not isinstance(value, bool),
+            "number": isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value),
+            "mapping": isinstance(value, dict),
+        }[kind]
+        if not ok:
+            self.problem(line, full, f"expected {_KIND_WORDS[kind]}, got {_kind(value)}")
+            return None if default is _MISSING else default
+        if choices is not None and value not in choices:
+            self.problem(line, full, f"{value!r} is not valid; valid: {', '.join(map(str, choices))}")
+            return None if default is _MISSING else default
+        return value
+
+    def path(self, m: LineDict, name: str, key: str) -> Path | None:
+        value = self.get(m, name, key, "str")
+        return (self.base / value) if value else None
+
+
+_KIND_WORDS = {"str": "a non-empty string", "bool": "true or false", "int": "an integer",
+               "number": "a number", "mapping": "a mapping"}
+_UNKNOWN_KEY_HINTS = {
+    "api_key": "never write a key in a gate file: put it in an environment variable "
+               "and name the variable in api_key_env",
+}
+
+_TOP_KEYS = ("version", "description", "policy", "models", "baselines", "domains")
+_POLICY_KEYS = ("ladder", "allowed", "confidence", "decision", "inconclusive")
+_MODEL_KEYS = ("provider", "model", "base_url", "api_key_env", "params", "concurrency",
+               "timeout_s", "max_retries", "scores", "options")
+_BASELINE_KEYS = ("results", "scores", "source")
+_BENCHMARK_KEYS = ("dataset", "format", "scorer", "limit", "epochs", "higher_is_safer",
+                   "description", "thresholds", "floors")
+_THRESHOLD_KEYS = ("id", "above", "margin", "tier")
+_FLOOR_KEYS = ("id", "at_least", "margin")
+
+
+def _join(prefix: str, name: Any) -> str:
+    if isinstance(name, int):
+        return f"{prefix}[{name}]"
+    return f"{prefix}.{name}" if prefix else str(name)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    return {dict: "a mapping", LineDict: "a mapping", list: "a list", LineList: "a list",
+            str: f"the string {value!r}", bool: f"{value}".lower()}.get(type(value), repr(value))
+
+
+def parse_gate_file(path: Path, vocabulary: Vocabulary,
+                    environ: Mapping[str, str] | None = None) -> GateFile:
+    """Parse and validate one gate file; raise ``GateFileError`` listing every problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise GateFileError(path, [Problem(None, "", f"cannot read: {exc.strerror}")]) from None
+    try:
+        data = load_yaml(text)
+    except YAMLSourceError as exc:
+        raise GateFileError(path, [Problem(exc.line, "", exc.message)]) from None
+    reader = _Reader(path.parent, environ)
+    gate = _read_gate(reader, path, data, vocabulary)
+    if reader.problems or gate is None:
+        raise GateFileError(path, reader.problems or [Problem(None, "", "empty gate file")])
+    return gate
+
+
+def _read_gate(r: _Reader, path: Path, data: Any, vocab: Vocabulary) -> GateFile | None:
+    top = r.mapping(data, 1, "", _TOP_KEYS, required=("version", "policy", "models", "domains"))
+    if top is None:
+        return None
+    if "version" in top and top["version"] != SCHEMA_VERSION:
+        r.problem(r.line_of(top, "version"), "version",
+                  f"unsupported schema version {top['version']!r}; valid: {SCHEMA_VERSION}")
+    policy = _read_policy(r, top.get("policy"), r.line_of(top, "policy"), vocab)
+    models = _read_models(r, top.get("models"), r.line_of(top, "models"), vocab)
+    baselines = _read_baselines(r, top.get("baselines", LineDict()), r.line_of(top, "baselines"))
+    domains = _read_domains(r, top.get("domains"), r.line_of(top, "domains"), vocab, policy,
+                            set(baselines))
+    if policy is None or models is None or domains is None:
+        return None
+    return GateFile(path, policy, models, baselines, domains,
+                    description=r.get(top, "description", "", "str"))
+
+
+def _read_policy(r: _Reader, raw: Any, line: int | None, vocab: Vocabulary) -> Policy | None:
+    m = r.mapping(raw, line, "policy", _POLICY_KEYS, required=("ladder", "allowed"))
+    if m is None or "ladder" not in m:
+        return None
+    ladder = _read_ladder(r, m, vocab)
+    allowed = r.get(m, "allowed", "policy", "str")
+    confidence = r.get(m, "confidence", "policy", "number", 0.95)
+    if confidence is not None and not 0 < confidence < 1:
+        r.problem(r.line_of(m, "confidence"), "policy.confidence",
+                  f"{confidence} is outside (0, 1); e.g. 0.95")
+    decision = r.get(m, "decision", "policy", "str", "interval", DECISIONS)
+    inconclusive = r.get(m, "inconclusive", "policy", "str", "fail", INCONCLUSIVE_POLICIES)
+    if ladder is None or allowed is None:
+        return None
+    if allowed not in ladder.tiers:
+        r.problem(r.line_of(m, "allowed"), "policy.allowed",
+                  f"{allowed!r} is not a tier of ladder {ladder.name}; valid: {', '.join(ladder.tiers)}")
+        return None
+    return Policy(ladder, allowed, confidence, decision, inconclusive)
+
+
+def _read_ladder(r: _Reader, m: LineDict, vocab: Vocabulary) -> Ladder | None:
+    raw, line = m["ladder"], r.line_of(m, "ladder")
+    if isinstance(raw, str):
+        if raw not in vocab.ladders:
+            r.problem(line, "policy.ladder", f"unknown ladder {raw!r}; valid: "
+                      f"{', '.join(vocab.ladders)}, or an inline list of tiers, lowest first")
+            return None
+        return Ladder(raw, tuple(vocab.ladders[raw]))
+    if (not isinstance(raw, list) or len(raw) < 2
+            or not all(isinstance(t, str) and t for t in raw) or len(set(raw)) != len(raw)):
+        r.problem(line, "policy.ladder", "an inline ladder is a list of at least two distinct "
+                  "tier names, lowest first, e.g. [moderate, high, critical]")
+        return None
+    return Ladder("inline", tuple(raw))
+
+
+def _read_models(r: _Reader, raw: Any, line: int | None,
+                 vocab: Vocabulary) -> dict[str, ModelSpec] | None:
+    if not isinstance(raw, dict) or not raw:
+        r.problem(line, "models", "declare at least one model, e.g. candidate: {provider: openai, ...}")
+        return None
+    m = raw
+    models = {}
+    for name, spec in m.items():
+        key = f"models.{name}"
+        s = r.mapping(spec, r.line_of(m, name), key, _MODEL_KEYS, required=("provider",))
+        if s is None or "provider" not in s:
+            continue
+        provider = r.get(s, "provider", key, "str", choices=sorted(vocab.providers))
+        api_key_env = r.get(s, "api_key_env", key, "str")
+        if api_key_env is not None and not _ENV_NAME.match(api_key_env):
+            r.problem(r.line_of(s, "api_key_env"), f"{key}.api_key_env",
+                      "must be the NAME of an environment variable (e.g. OPENAI_API_KEY), "
+                      "never the key itself")
+            api_key_env = None
+        concurrency = r.get(s, "concurrency", key, "int", 8)
+        if concurrency is not None and concurrency < 1:
+            r.problem(r.line_of(s, "concurrency"), f"{key}.concurrency", "must be at least 1")
+        timeout_s = r.get(s, "timeout_s", key, "number", 60.0)
+        if timeout_s is not None and timeout_s <= 0:
+            r.problem(r.line_of(s, "timeout_s"), f"{key}.timeout_s", "must be positive")
+        max_retries = r.get(s, "max_retries", key, "int", 3)
+        if max_retries is not None and max_retries < 0:
+            r.problem(r.line_of(s, "max_retries"), f"{key}.max_retries", "must be 0 or more")
+        if provider is None:
+            continue
+        models[name] = ModelSpec(
+            name=name, provider=provider, model=r.get(s, "model", key, "str"),
+            base_url=r.get(s, "base_url", key, "str"), api_key_env=api_key_env,
+            params=_expand_tree(r, r.get(s, "params", key, "mapping", {}), f"{key}.params"),
+            concurrency=concurrency or 8, timeout_s=timeout_s or 60.0,
+            max_retries=3 if max_retries is None else max_retries,
+            scores=_read_scores(r, s, key), options=r.get(s, "options", key, "mapping", {}),
+            line=r.line_of(m, name) or 0)
+    return models
+
+
+def _expand_tree(r: _Reader, value: Any, key: str) -> Any:
+    """Expand ${VAR} in nested string values (e.g. params) and drop line bookkeeping."""
+    if isinstance(value, dict):
+        return {k: _expand_tree(r, v, _join(key, k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand_tree(r, v, _join(key, i)) for i, v in enumerate(value)]
+    if isinstance(value, str):
+        try:
+            return expand_env(value, r.environ)
+        except KeyError as missing:
+            r.problem(None, key, f"environment variable ${{{missing.args[0]}}} is not set")
+    return value
+
+
+def _read_scores(r: _Reader, parent: LineDict, key: str) -> dict[str, AggregateScore]:
+    raw = r.get(parent, "scores", key, "mapping", {})
+    scores = {}
+    for bench, entry in raw.items():
+        bkey = f"{key}.scores.{bench}"
+        e = r.mapping(entry, r.line_of(raw, bench), bkey, ("score", "n"), required=("score", "n"))
+        if e is None:
+            continue
+        score = r.get(e, "score", bkey, "number")
+        n = r.get(e, "n", bkey, "int")
+        if score is not None and not 0 <= score <= 1:
+            r.problem(r.line_of(e, "score"), f"{bkey}.score",
+                      f"{score} is outside [0, 1]; write proportions (0.705, not 70.5)")
+            continue
+        if n is not None and n < 1:
+            r.problem(r.line_of(e, "n"), f"{bkey}.n", "must be at least 1")
+            continue
+        if score is not None and n is not None:
+            scores[bench] = AggregateScore(float(score), n)
+    return scores
+
+
+def _read_baselines(r: _Reader, raw: Any, line: int | None) -> dict[str, BaselineSpec]:
+    if not isinstance(raw, dict):
+        r.problem(line, "baselines", f"expected a mapping of baseline names, got {_kind(raw)}")
+        return {}
+    baselines = {}
+    for name, spec in raw.items():
+        key = f"baselines.{name}"
+        if name == ECOSYSTEM:
+            r.problem(r.line_of(raw, name), key, f"{ECOSYSTEM!r} is reserved (it means the best "
+                      "baseline); choose another name")
+            continue
+        s = r.mapping(spec, r.line_of(raw, name), key, _BASELINE_KEYS)
+        if s is None:
+            continue
+        if ("results" in s) == ("scores" in s):
+            r.problem(s.line, key, "give exactly one of results: (a results.json with per-item "
+                      "scores) or scores: ({benchmark: {score, n}})")
+            continue
+        results = r.path(s, "results", key)
+        if results is not None and not results.is_file():
+            r.problem(r.line_of(s, "results"), f"{key}.results", f"file not found: {results}")
+            continue
+        baselines[name] = BaselineSpec(name, results, _read_scores(r, s, key),
+                                       r.get(s, "source", key, "str"), line=s.line,
+                                       results_line=r.line_of(s, "results") or 0)
+    return baselines
+
+
+def _read_domains(r: _Reader, raw: Any, line: int | None, vocab: Vocabulary,
+                  policy: Policy | None, baselines: set[str]) -> tuple[DomainSpec, ...] | None:
+    if not isinstance(raw, dict) or not raw:
+        r.problem(line, "domains", "declare at least one domain with benchmarks, e.g. "
+                  "cybersecurity: {benchmarks: {...}}")
+        return None
+    domains, seen = [], {}
+    for dname, draw in raw.items():
+        dkey = f"domains.{dname}"
+        d = r.mapping(draw, r.line_of(raw, dname), dkey, ("benchmarks", "description"),
+                      required=("benchmarks",))
+        if d is None or "benchmarks" not in d:
+            continue
+        braw = d["benchmarks"]
+        if not isinstance(braw, dict) or not braw:
+            r.problem(r.line_of(d, "benchmarks"), f"{dkey}.benchmarks",
+                      "declare at least one benchmark")
+            continue
+        benches = []
+        for bname, bspec in braw.items():
+            bkey = f"{dkey}.benchmarks.{bname}"
+            if bname in seen:
+                r.problem(r.line_of(braw, bname), bkey, f"duplicate benchmark name (also in "
+                          f"domain {seen[bname]}); benchmark names are unique in a gate file")
+                continue
+            seen[bname] = dname
+            bench = _read_benchmark(r, bname, dname, bspec, r.line_of(braw, bname), bkey, vocab,
+                                    policy, baselines)
+            if bench is not None:
+                benches.append(bench)
+        domains.append(DomainSpec(dname, tuple(benches), line=r.line_of(raw, dname) or 0))
+    return tuple(domains)
+
+
+def _read_benchmark(r: _Reader, name: str, domain: str, raw: Any, line: int | None, key: str,
+                    vocab: Vocabulary, policy: Policy | None,
+                    baselines: set[str]) -> BenchmarkSpec | None:
+    b = r.mapping(raw, line, key, _BENCHMARK_KEYS, required=("format", "scorer"))
+    if b is None:
+        return None
+    dataset = r.path(b, "dataset", key)
+    if dataset is not None and not dataset.is_file():
+        r.problem(r.line_of(b, "dataset"), f"{key}.dataset", f"file not found: {dataset}")
+    limit = r.get(b, "limit", key, "int")
+    if limit is not None and limit < 1:
+        r.problem(r.line_of(b, "limit"), f"{key}.limit", "must be at least 1")
+    epochs = r.get(b, "epochs", key, "int", 1)
+    if epochs is not None and epochs < 1:
+        r.problem(r.line_of(b, "epochs"), f"{key}.epochs", "must be at least 1")
+    thresholds = _read_limits(r, b, "thresholds", key, policy, baselines)
+    floors = _read_limits(r, b, "floors", key, policy, baselines)
+    if not thresholds and not floors and not any(p.key.startswith(key) for p in r.problems):
+        r.problem(line, key, "a benchmark needs at least one threshold (above:) or floor "
+                  "(at_least:), otherwise it gates nothing")
+    return BenchmarkSpec(
+        name=name, domain=domain, dataset=dataset,
+        format=r.get(b, "format", key, "str", "mcq", sorted(vocab.formats)),
+        scorer=r.get(b, "scorer", key, "str", "choice", _scorer_choices(b, vocab)),
+        limit=limit, epochs=epochs or 1,
+        higher_is_safer=r.get(b, "higher_is_safer", key, "bool", False),
+        description=r.get(b, "description", key, "str"),
+        thresholds=thresholds, floors=floors, line=line or 0,
+        dataset_line=r.line_of(b, "dataset") or 0)
+
+
+def _scorer_choices(b: LineDict, vocab: Vocabulary) -> Collection[str] | None:
+    # "package.module:function" names a scorer by import path; it is resolved at run time.
+    scorer = b.get("scorer")
+    return None if isinstance(scorer, str) and ":" in scorer else sorted(vocab.scorers)
+
+
+def _read_limits(r: _Reader, b: LineDict, which: str, bkey: str, policy: Policy | None,
+                 baselines: set[str]) -> tuple[ThresholdSpec, ...]:
+    if which not in b:
+        return ()
+    raw, key = b[which], f"{bkey}.{which}"
+    if not isinstance(raw, list):
+        r.problem(r.line_of(b, which), key, f"expected a list, got {_kind(raw)}")
+        return ()
+    risk = which == "thresholds"
+    ref_key = "above" if risk else "at_least"
+    out, ids = [], {}
+    for i, entry in enumerate(raw):
+        ikey = _join(key, i)
+        e = r.mapping(entry, raw.item_lines[i], ikey, _THRESHOLD_KEYS if risk else _FLOOR_KEYS,
+                      required=(ref_key, "tier") if risk else (ref_key,))
+        if e is None or ref_key not in e:
+            continue
+        ref = e[ref_key]
+        if isinstance(ref, bool) or not isinstance(ref, (int, float, str)):
+            r.problem(r.line_of(e, ref_key), f"{ikey}.{ref_key}",
+                      f"expected a number, '{ECOSYSTEM}' or a baseline name, got {_kind(ref)}")
+            continue
+        if isinstance(ref, str) and ref != ECOSYSTEM and ref not in baselines:
+            r.problem(r.line_of(e, ref_key), f"{ikey}.{ref_key}", f"unknown baseline {ref!r}; "
+                      f"valid: a number, {ECOSYSTEM}, {', '.join(sorted(baselines)) or '(no baselines declared)'}")
+            continue
+        if isinstance(ref, str) and ref == ECOSYSTEM and not baselines:
+            r.problem(r.line_of(e, ref_key), f"{ikey}.{ref_key}",
+                      f"'{ECOSYSTEM}' needs at least one entry under baselines:")
+            continue
+        margin = r.get(e, "margin", ikey, "number", 0.0)
+        if margin is not None and margin < 0:
+            r.problem(r.line_of(e, "margin"), f"{ikey}.margin",
+                      f"{margin} is negative; a margin is a tolerance >= 0")
+            continue
+        tier = r.get(e, "tier", ikey, "str") if risk else None
+        if risk and tier is not None and policy is not None:
+            ladder = policy.ladder
+            if tier not in ladder.tiers:
+                r.problem(r.line_of(e, "tier"), f"{ikey}.tier", f"{tier!r} is not a tier of ladder "
+                          f"{ladder.name}; valid: {', '.join(ladder.tiers[1:])}")
+                continue
+            if tier == ladder.lowest:
+                r.problem(r.line_of(e, "tier"), f"{ikey}.tier", f"{tier!r} is the ladder's lowest "
+                          f"tier, which every model has; valid: {', '.join(ladder.tiers[1:])}")
+                continue
+        if risk and tier is None:
+            continue
+        tid = r.get(e, "id", ikey, "str") or _default_id(ref_key, ref)
+        if tid in ids:
+            r.problem(r.line_of(e, "id") or raw.item_lines[i], ikey, f"duplicate id {tid!r} (also "
+                      f"line {ids[tid]}); give one of them an explicit id:")
+            continue
+        ids[tid] = raw.item_lines[i]
+        out.append(ThresholdSpec(tid, "risk" if risk else "floor",
+                                 float(ref) if not isinstance(ref, str) else ref,
+                                 float(margin or 0.0), tier, line=raw.item_lines[i]))
+    return tuple(out)
+
+
+def _default_id(ref_key: str, ref: float | str) -> str:
+    word = "above" if ref_key == "above" else "at-least"
+    return f"{word}-{ref:g}" if not isinstance(ref, str) else f"{word}-{ref}"

@@ -1,0 +1,82 @@
+"""One settings object, resolved once: command line over ini (``modelgate_*``).
+
+Every value is validated here with a message that says where it came from, so
+a typo in CI config fails the run at start-up (pytest exit code 4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# (option, ini key, kind, default). Kinds: flag, str, path, int.
+OPTIONS: tuple[tuple[str, str, str, Any], ...] = (
+    ("modelgate", "modelgate", "flag", False),
+    ("modelgate_model", "modelgate_model", "str", "candidate"),
+    ("modelgate_report", "modelgate_report", "path", None),
+    ("modelgate_record_baseline", "modelgate_record_baseline", "path", None),
+    ("modelgate_limit", "modelgate_limit", "int", None),
+    ("modelgate_plan", "modelgate_plan", "flag", False),
+)
+
+
+class SettingsError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    enabled: bool = False
+    models: tuple[str, ...] = ("candidate",)
+    report_dir: Path | None = None
+    record_baseline: Path | None = None
+    limit: int | None = None
+    plan: bool = False
+
+
+def resolve_settings(cli: Callable[[str], Any], ini: Callable[[str], Any],
+                     rootdir: Path) -> Settings:
+    """``cli(name)`` returns None when the flag was not given; ``ini(key)`` returns "" when unset."""
+    values: dict[str, Any] = {}
+    for option, key, kind, default in OPTIONS:
+        raw, origin = cli(option), f"--{option.replace('_', '-')}"
+        if raw is None or raw is False:
+            raw, origin = ini(key), f"ini key {key}"
+        values[option] = default if raw in (None, "", False, []) else _convert(raw, kind, origin, rootdir)
+    models = tuple(m.strip() for m in str(values["modelgate_model"]).split(",") if m.strip())
+    if not models:
+        raise SettingsError("--modelgate-model: expected NAME[,NAME], got nothing")
+    return Settings(enabled=bool(values["modelgate"]), models=models,
+                    report_dir=values["modelgate_report"],
+                    record_baseline=values["modelgate_record_baseline"],
+                    limit=values["modelgate_limit"], plan=bool(values["modelgate_plan"]))
+
+
+def _convert(raw: Any, kind: str, origin: str, rootdir: Path) -> Any:
+    if kind == "flag":
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off"):
+            return False
+        raise SettingsError(f"{origin}: expected true or false, got {raw!r}")
+    if kind == "int":
+        try:
+            value = int(str(raw).strip())
+        except ValueError:
+            raise SettingsError(f"{origin}: expected a positive integer, got {raw!r}") from None
+        if value < 1:
+            raise SettingsError(f"{origin}: expected a positive integer, got {raw!r}")
+        return value
+    if kind == "path":
+        return (rootdir / str(raw)) if origin.startswith("ini") else Path(str(raw))
+    return str(raw)
+
+
+def ini_lines() -> Mapping[str, str]:
+    """Help text for the ini keys (the CLI help says the rest)."""
+    return {key: f"default for --{opt.replace('_', '-')}" for opt, key, _, _ in OPTIONS}

@@ -1,0 +1,116 @@
+"""A small OpenAI-compatible chat server on 127.0.0.1 whose answers the tests control.
+
+The reply to a request is decided by ``reply(messages) -> str``. The stock
+``scripted_reply`` reads a marker the test puts in each question,
+``<<reply:TEXT>>``, so a test dataset says exactly which items the "model"
+gets right. Status codes, Retry-After and latency are scriptable too.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+_MARKER = re.compile(r"<<reply:(.*?)>>")
+
+
+def scripted_reply(messages: Sequence[Mapping[str, str]]) -> str:
+    found = _MARKER.search(messages[-1]["content"])
+    return found.group(1) if found else "I do not know."
+
+
+class OpenAIServer:
+    """Serves ``POST /v1/chat/completions`` until ``stop()``; use as a context manager."""
+
+    def __init__(self, reply: Callable[[Sequence[Mapping[str, str]]], str] = scripted_reply, *,
+                 latency_s: float = 0.0, statuses: Sequence[int] = (), retry_after: str | None = None,
+                 always_status: int | None = None, require_key: str | None = None,
+                 body: str | None = None) -> None:
+        self.reply = reply
+        self.latency_s = latency_s
+        self.statuses = list(statuses)       # returned, in order, before normal answers
+        self.retry_after = retry_after
+        self.always_status = always_status
+        self.require_key = require_key
+        self.body = body                     # a raw body to send instead of a completion
+        self.requests: list[dict[str, Any]] = []
+        self.headers_seen: list[dict[str, str]] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def __enter__(self) -> OpenAIServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _next_status(self) -> int:
+        with self._lock:
+            if self.statuses:
+                return self.statuses.pop(0)
+        return self.always_status or 200
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:  # keep test output clean
+                pass
+
+            def _send(self, status: int, payload: str, headers: Mapping[str, str] = {}) -> None:
+                data = payload.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_POST(self) -> None:  # noqa: N802 - the http.server API
+                length = int(self.headers.get("Content-Length", 0))
+                request = json.loads(self.rfile.read(length) or b"{}")
+                with server._lock:
+                    server.requests.append(request)
+                    server.headers_seen.append(dict(self.headers))
+                if server.latency_s:
+                    time.sleep(server.latency_s)
+                if self.path != "/v1/chat/completions":
+                    return self._send(404, json.dumps({"error": "not found"}))
+                if server.require_key and self.headers.get("Authorization") != (
+                        f"Bearer {server.require_key}"):
+                    return self._send(401, json.dumps({"error": "bad key"}))
+                status = server._next_status()
+                if status != 200:
+                    extra = {"Retry-After": server.retry_after} if server.retry_after else {}
+                    return self._send(status, json.dumps({"error": f"status {status}"}), extra)
+                if server.body is not None:
+                    return self._send(200, server.body)
+                text = server.reply(request["messages"])
+                return self._send(200, json.dumps({
+                    "object": "chat.completion", "model": request.get("model"),
+                    "choices": [{"index": 0, "finish_reason": "stop",
+                                 "message": {"role": "assistant", "content": text}}],
+                    "usage": {"prompt_tokens": 10, "completion_tokens": 1, "total_tokens": 11},
+                }))
+
+        return Handler
