@@ -105,7 +105,8 @@ class ThresholdItem(_GateItem):
         if decided.verdict == FAILED_VERDICT:
             pytest.fail(decided.message, pytrace=False)
         if decided.verdict == WARNED:
-            warnings.warn(InconclusiveGateWarning(decided.message), stacklevel=1)
+            warnings.warn_explicit(InconclusiveGateWarning(decided.message),
+                                   InconclusiveGateWarning, str(self.path), self.line)
 
 
 class DomainItem(_GateItem):

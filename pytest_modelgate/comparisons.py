@@ -26,6 +26,7 @@ class Evidence:
     n: int
     items: Mapping[str, float] | None = None     # item id -> score; None for published aggregates
     clusters: Mapping[str, str | None] | None = None
+    name: str = ""                               # short label for tables, e.g. the baseline name
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Comparison:
     reference_source: str
     method: str                                  # paired | unpaired | absolute
     diff: stats.Estimate
+    reference_name: str = ""                     # short label: "absolute", "peer", "ecosystem=peer"
 
 
 class ComparisonError(ValueError):
@@ -56,7 +58,7 @@ def compare(candidate: Evidence, reference: Evidence | float, confidence: float,
         own = score_estimate(candidate, confidence, seed)
         diff = stats.Estimate(own.value - reference, own.low - reference, own.high - reference,
                               own.se, own.n, own.method, own.n_clusters)
-        return Comparison(float(reference), "absolute threshold", ABSOLUTE, diff)
+        return Comparison(float(reference), "absolute threshold", ABSOLUTE, diff, "absolute")
     if candidate.items is not None and reference.items is not None:
         ids = list(candidate.items)
         missing = [i for i in ids if i not in reference.items]
@@ -69,7 +71,7 @@ def compare(candidate: Evidence, reference: Evidence | float, confidence: float,
                                        [reference.items[i] for i in ids], confidence,
                                        clusters=_clusters(candidate, ids), seed=seed)
         ref_score = sum(reference.items[i] for i in ids) / len(ids)
-        return Comparison(ref_score, reference.source, PAIRED, diff)
+        return Comparison(ref_score, reference.source, PAIRED, diff, reference.name)
     if candidate.items is not None:
         ids = list(candidate.items)
         diff = stats.unpaired_difference([candidate.items[i] for i in ids], reference.score,
@@ -78,7 +80,7 @@ def compare(candidate: Evidence, reference: Evidence | float, confidence: float,
     else:
         diff = stats.aggregate_difference(candidate.score, candidate.n, reference.score,
                                           reference.n, confidence)
-    return Comparison(reference.score, reference.source, UNPAIRED, diff)
+    return Comparison(reference.score, reference.source, UNPAIRED, diff, reference.name)
 
 
 def riskiest(baselines: Mapping[str, Evidence], higher_is_safer: bool) -> str:

@@ -12,7 +12,7 @@ import hashlib
 import io
 import json
 import string
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,18 +94,20 @@ def mcq_item(row: Mapping[str, Any], item_id: str) -> Item:
             or not all(isinstance(c, str) for c in choices)):
         raise RowError("choices", "expected a list of 2 to 26 strings")
     answer = _field(row, "answer", "target")
+    answer_key = "answer" if row.get("answer") not in (None, "") else "target"
     if isinstance(answer, str) and answer.strip().isdigit():
         answer = int(answer.strip())
     if isinstance(answer, bool) or not isinstance(answer, (int, str)):
-        raise RowError("answer", "expected an index (0-based) or a letter")
+        raise RowError(answer_key, "expected an index (0-based) or a letter")
     if isinstance(answer, int):
         if not 0 <= answer < len(choices):
-            raise RowError("answer", f"index {answer} is out of range for {len(choices)} choices")
+            raise RowError(answer_key, f"index {answer} is out of range for {len(choices)} choices")
         letter = LETTERS[answer]
     else:
         letter = answer.strip().upper()
         if letter not in LETTERS[: len(choices)]:
-            raise RowError("target", f"{answer!r} is not one of {', '.join(LETTERS[:len(choices)])}")
+            raise RowError(answer_key,
+                           f"{answer!r} is not one of {', '.join(LETTERS[:len(choices)])}")
     prompt = mcq_prompt(question, tuple(choices))
     return Item(item_id, ({"role": "user", "content": prompt},), (letter,), tuple(choices),
                 _cluster(row))
@@ -137,8 +139,12 @@ def item_id(row: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
-def _rows(path: Path, raw: bytes):  # -> Iterator[tuple[int, Mapping]]
-    text = raw.decode("utf-8-sig")
+def _rows(path: Path, raw: bytes) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DatasetError(path, line, "", "not UTF-8 text; save it as UTF-8") from None
     if path.suffix.lower() == ".csv":
         reader = csv.DictReader(io.StringIO(text))
         for row in reader:

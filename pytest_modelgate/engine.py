@@ -102,12 +102,17 @@ def load(path: Path, registries: Registries, models: Sequence[str], *,
     """Parse a gate file and everything it names; raise ``GateFileError`` with every problem."""
     gate = parse_gate_file(path, registries.vocabulary(), environ)
     problems: list[Problem] = []
-    models_line = min((m.line for m in gate.models.values()), default=0) or None
     for name in models:
         if name not in gate.models:
-            problems.append(Problem(models_line, "models", f"no model named {name!r} "
-                                    f"(--modelgate-model); valid: {', '.join(gate.models)}"))
+            problems.append(Problem(gate.models_line or None, "models", f"no model named "
+                                    f"{name!r} (--modelgate-model); valid: {', '.join(gate.models)}"))
     selected = [gate.models[m] for m in models if m in gate.models]
+    names = {b.name for b in gate.benchmarks()}
+    for spec in selected:
+        for unknown in sorted(set(spec.scores) - names):
+            problems.append(Problem(spec.scores_line or spec.line, f"models.{spec.name}.scores."
+                                    f"{unknown}", f"no benchmark named {unknown!r} in this gate "
+                                    f"file; valid: {', '.join(sorted(names))}"))
 
     baselines: dict[str, dict[str, Evidence]] = {}
     for b in gate.baselines.values():
@@ -117,7 +122,7 @@ def load(path: Path, registries: Registries, models: Sequence[str], *,
             except BaselineFileError as exc:
                 problems.append(Problem(b.results_line, f"baselines.{b.name}.results", str(exc)))
         else:
-            baselines[b.name] = {bench: Evidence(f"{b.name} (published)", s.score, s.n)
+            baselines[b.name] = {bench: Evidence(f"{b.name} (published)", s.score, s.n, name=b.name)
                                  for bench, s in b.scores.items()}
 
     datasets, scorers = {}, {}
@@ -125,7 +130,7 @@ def load(path: Path, registries: Registries, models: Sequence[str], *,
         key = f"domains.{bench.domain}.benchmarks.{bench.name}"
         for spec in selected:
             if spec.provider == "static" and bench.name not in spec.scores:
-                problems.append(Problem(spec.line, f"models.{spec.name}.scores",
+                problems.append(Problem(spec.scores_line or spec.line, f"models.{spec.name}.scores",
                                         f"the static model has no score for benchmark {bench.name!r}"))
         if bench.dataset is None:
             if any(spec.provider != "static" for spec in selected):
@@ -141,25 +146,25 @@ def load(path: Path, registries: Registries, models: Sequence[str], *,
         try:
             scorers[bench.name] = resolve_scorer(bench.scorer, registries.scorers)
         except LookupError as exc:
-            problems.append(Problem(bench.line, f"{key}.scorer", str(exc)))
+            problems.append(Problem(bench.scorer_line or bench.line, f"{key}.scorer", str(exc)))
         for t in bench.thresholds + bench.floors:
-            problems.extend(_reference_problems(t, bench, key, baselines))
+            problems.extend(_reference_problems(t, bench, baselines))
     if problems:
         raise GateFileError(path, problems)
     return LoadedGate(gate, datasets, baselines, scorers, smoke=limit is not None)
 
 
-def _reference_problems(t: ThresholdSpec, bench: BenchmarkSpec, key: str,
+def _reference_problems(t: ThresholdSpec, bench: BenchmarkSpec,
                         baselines: Mapping[str, Mapping[str, Evidence]]) -> list[Problem]:
     if not isinstance(t.reference, str):
         return []
     if t.reference == ECOSYSTEM:
         if not any(bench.name in ev for ev in baselines.values()):
-            return [Problem(t.line, key, f"threshold {t.id!r} compares with the ecosystem, but "
+            return [Problem(t.line, t.key, f"threshold {t.id!r} compares with the ecosystem, but "
                             f"no baseline has a result for {bench.name!r}")]
         return []
     if t.reference in baselines and bench.name not in baselines[t.reference]:
-        return [Problem(t.line, key, f"threshold {t.id!r} needs baseline {t.reference!r}, which "
+        return [Problem(t.line, t.key, f"threshold {t.id!r} needs baseline {t.reference!r}, which "
                         f"has no result for {bench.name!r}")]
     return []
 
@@ -205,7 +210,9 @@ class GateRun:
         results = [self.benchmark(loaded, b.name, model) for b in spec.benchmarks]
         errors = [f"{r.spec.name}: {r.error}" for r in results if r.error]
         tier = None if errors else policy.ladder.max(r.tier for r in results if r.tier)
-        passed = not errors and not policy.ladder.exceeds(tier, policy.allowed)  # type: ignore[arg-type]
+        floors_failed = any(f.verdict == FAILED_VERDICT for r in results for f in r.floors)
+        passed = (not errors and not floors_failed
+                  and not policy.ladder.exceeds(tier, policy.allowed))  # type: ignore[arg-type]
         return DomainResult(name, model, tier, policy.allowed, passed, results, errors)
 
     def _run(self, loaded: LoadedGate, name: str, model: str) -> BenchmarkResult:
@@ -267,7 +274,7 @@ class GateRun:
         c = compare(candidate, having[pick], confidence)
         word = "riskiest" if spec.kind == "risk" else "best"
         source = f"ecosystem ({word} of {len(having)}: {', '.join(having)}) = {c.reference_source}"
-        return Comparison(c.reference, source, c.method, c.diff)
+        return Comparison(c.reference, source, c.method, c.diff, f"ecosystem={pick}")
 
     def close(self) -> None:
         for provider in self._providers.values():
@@ -281,9 +288,16 @@ def domain_failed_message(result: DomainResult) -> str:
     if result.errors:
         return (f"domain {result.name}: no tier can be given, benchmarks errored (fail closed): "
                 + "; ".join(result.errors))
-    worst = [f"{b.spec.name}={b.tier}" for b in result.benchmarks]
-    failed = [t.spec.id for b in result.benchmarks for t in b.thresholds
-              if t.verdict == FAILED_VERDICT]
-    return (f"domain {result.name} is at tier {result.tier}, above the allowed tier "
-            f"{result.allowed}. Benchmark tiers: {', '.join(worst)}. Thresholds that put it "
-            f"there: {', '.join(failed) or 'see the benchmark items'}.")
+    tiers = ", ".join(f"{b.spec.name}={b.tier}" for b in result.benchmarks)
+    failed = []
+    for b in result.benchmarks:
+        for t in b.thresholds + b.floors:
+            if t.verdict == FAILED_VERDICT:
+                note = "; counted as crossed: policy.inconclusive is fail" if (
+                    t.outcome == "inconclusive" and t.spec.kind == "risk") else ""
+                failed.append(f"{b.spec.name}::{t.spec.id} ({t.outcome}{note})")
+    if result.tier == result.allowed:
+        head = f"domain {result.name} is at tier {result.tier} (allowed), but a floor failed"
+    else:
+        head = f"domain {result.name} is at tier {result.tier}, above the allowed tier {result.allowed}"
+    return f"{head}. Benchmark tiers: {tiers}. Failed gates: {', '.join(failed)}."

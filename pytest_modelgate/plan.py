@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from .comparisons import Evidence
+from .comparisons import Evidence, riskiest, strongest
 from .engine import LoadedGate
 from .schema import ECOSYSTEM, BenchmarkSpec, ThresholdSpec
 from .stats import minimum_detectable_difference
@@ -33,8 +33,9 @@ def _reference(loaded: LoadedGate, bench: BenchmarkSpec, t: ThresholdSpec) -> Ev
         return None
     if t.reference != ECOSYSTEM:
         return loaded.baselines[t.reference][bench.name]
-    having = [ev[bench.name] for ev in loaded.baselines.values() if bench.name in ev]
-    return max(having, key=lambda e: e.score)
+    having = {name: ev[bench.name] for name, ev in loaded.baselines.items() if bench.name in ev}
+    pick = riskiest(having, bench.higher_is_safer) if t.kind == "risk" else strongest(having)
+    return having[pick]
 
 
 def render_plan(loaded: list[LoadedGate], models: tuple[str, ...]) -> list[str]:

@@ -71,7 +71,8 @@ def threshold_entry(t: Any) -> dict[str, Any]:
 
 def build_results(*, candidate: Mapping[str, Any], release: Mapping[str, Any],
                   domains: Mapping[str, Mapping[str, Any]], benchmarks: Mapping[str, Any],
-                  smoke: bool, confidence: float, decision: str) -> dict[str, Any]:
+                  smoke: bool, confidence: float, decision: str,
+                  baselines: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
     return {
         "schema": RESULTS_SCHEMA,
         "modelgate_version": __version__,
@@ -81,6 +82,7 @@ def build_results(*, candidate: Mapping[str, Any], release: Mapping[str, Any],
         "candidate": dict(candidate),
         "release": dict(release),
         "domains": {name: dict(d) for name, d in domains.items()},
+        "baselines": {name: dict(b) for name, b in (baselines or {}).items()},
         "benchmarks": {name: benchmark_entry(b) for name, b in benchmarks.items()},
     }
 
@@ -126,7 +128,8 @@ def load_baseline(path: Path, name: str) -> dict[str, Evidence]:
             raise BaselineFileError(path, f"{key}.items", "expected a mapping of item id to score")
         kind = "per-item results" if items else "aggregate"
         evidence[bench] = Evidence(f"{name} ({kind}, {Path(path).name})", float(score), n,
-                                   {str(k): float(v) for k, v in items.items()} if items else None)
+                                   {str(k): float(v) for k, v in items.items()} if items else None,
+                                   name=name)
     return evidence
 
 

@@ -20,7 +20,7 @@ from .yamlsource import LineDict, LineList, YAMLSourceError, expand_env, load_ya
 
 SCHEMA_VERSION = 1
 ECOSYSTEM = "ecosystem"
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,7 @@ class ModelSpec:
     scores: Mapping[str, AggregateScore] = field(default_factory=dict)
     options: Mapping[str, Any] = field(default_factory=dict)
     line: int = 0
+    scores_line: int = 0
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ class ThresholdSpec:
     margin: float = 0.0
     tier: str | None = None         # risk thresholds only
     line: int = 0
+    key: str = ""                   # dotted path, for messages
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,7 @@ class BenchmarkSpec:
     floors: tuple[ThresholdSpec, ...] = ()
     line: int = 0
     dataset_line: int = 0
+    scorer_line: int = 0
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,7 @@ class GateFile:
     baselines: Mapping[str, BaselineSpec]
     domains: tuple[DomainSpec, ...]
     description: str | None = None
+    models_line: int = 0
 
     def benchmarks(self) -> list[BenchmarkSpec]:
         return [b for d in self.domains for b in d.benchmarks]
@@ -252,33 +256,75 @@ def parse_gate_file(path: Path, vocabulary: Vocabulary,
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise GateFileError(path, [Problem(None, "", f"cannot read: {exc.strerror}")]) from None
+    except UnicodeDecodeError:
+        raise GateFileError(path, [Problem(None, "", "not UTF-8 text; save it as UTF-8")]) from None
     try:
         data = load_yaml(text)
     except YAMLSourceError as exc:
         raise GateFileError(path, [Problem(exc.line, "", exc.message)]) from None
     reader = _Reader(path.parent, environ)
+    _report_duplicates(reader, data, "")
     gate = _read_gate(reader, path, data, vocabulary)
     if reader.problems or gate is None:
         raise GateFileError(path, reader.problems or [Problem(None, "", "empty gate file")])
     return gate
 
 
+def _report_duplicates(r: _Reader, value: Any, key: str) -> None:
+    if isinstance(value, LineDict):
+        for name, line, first in value.duplicates:
+            r.problem(line, _join(key, name), f"duplicate key (first on line {first}); "
+                      "the second would silently replace the first")
+        for name, child in value.items():
+            _report_duplicates(r, child, _join(key, name))
+    elif isinstance(value, list):
+        for i, child in enumerate(value):
+            _report_duplicates(r, child, _join(key, i))
+
+
 def _read_gate(r: _Reader, path: Path, data: Any, vocab: Vocabulary) -> GateFile | None:
     top = r.mapping(data, 1, "", _TOP_KEYS, required=("version", "policy", "models", "domains"))
     if top is None:
         return None
-    if "version" in top and top["version"] != SCHEMA_VERSION:
+    version = top.get("version")
+    if "version" in top and (isinstance(version, bool) or version != SCHEMA_VERSION):
         r.problem(r.line_of(top, "version"), "version",
                   f"unsupported schema version {top['version']!r}; valid: {SCHEMA_VERSION}")
-    policy = _read_policy(r, top.get("policy"), r.line_of(top, "policy"), vocab)
-    models = _read_models(r, top.get("models"), r.line_of(top, "models"), vocab)
-    baselines = _read_baselines(r, top.get("baselines", LineDict()), r.line_of(top, "baselines"))
-    domains = _read_domains(r, top.get("domains"), r.line_of(top, "domains"), vocab, policy,
-                            set(baselines))
+    if not all(k in top for k in ("policy", "models", "domains")):
+        return None  # reported as missing required keys; the rest would only repeat it
+    if not _names_are_strings(r, top):
+        return None
+    policy = _read_policy(r, top["policy"], r.line_of(top, "policy"), vocab)
+    models = _read_models(r, top["models"], r.line_of(top, "models"), vocab)
+    raw_baselines = top.get("baselines", LineDict())
+    baselines = _read_baselines(r, raw_baselines, r.line_of(top, "baselines"))
+    declared = set(raw_baselines) if isinstance(raw_baselines, dict) else set()
+    domains = _read_domains(r, top["domains"], r.line_of(top, "domains"), vocab, policy, declared)
     if policy is None or models is None or domains is None:
         return None
     return GateFile(path, policy, models, baselines, domains,
-                    description=r.get(top, "description", "", "str"))
+                    description=r.get(top, "description", "", "str"),
+                    models_line=r.line_of(top, "models") or 0)
+
+
+def _names_are_strings(r: _Reader, top: LineDict) -> bool:
+    """Names become node ids and report keys: ``2025:`` or ``yes:`` must be quoted."""
+    ok = True
+    groups = [("models", top.get("models")), ("baselines", top.get("baselines")),
+              ("domains", top.get("domains"))]
+    domains = top.get("domains")
+    if isinstance(domains, dict):
+        groups += [(f"domains.{d}.benchmarks", v.get("benchmarks"))
+                   for d, v in domains.items() if isinstance(v, dict)]
+    for key, group in groups:
+        if not isinstance(group, dict):
+            continue
+        for name in group:
+            if not isinstance(name, str):
+                r.problem(r.line_of(group, name), f"{key}.{name}", f"names must be strings; "
+                          f"YAML read {name!r} as {type(name).__name__}: quote it, e.g. \"{name}\"")
+                ok = False
+    return ok
 
 
 def _read_policy(r: _Reader, raw: Any, line: int | None, vocab: Vocabulary) -> Policy | None:
@@ -334,8 +380,8 @@ def _read_models(r: _Reader, raw: Any, line: int | None,
         api_key_env = r.get(s, "api_key_env", key, "str")
         if api_key_env is not None and not _ENV_NAME.match(api_key_env):
             r.problem(r.line_of(s, "api_key_env"), f"{key}.api_key_env",
-                      "must be the NAME of an environment variable (e.g. OPENAI_API_KEY), "
-                      "never the key itself")
+                      "must be the NAME of an environment variable (upper case, e.g. "
+                      "OPENAI_API_KEY), never the key itself")
             api_key_env = None
         concurrency = r.get(s, "concurrency", key, "int", 8)
         if concurrency is not None and concurrency < 1:
@@ -351,25 +397,27 @@ def _read_models(r: _Reader, raw: Any, line: int | None,
         models[name] = ModelSpec(
             name=name, provider=provider, model=r.get(s, "model", key, "str"),
             base_url=r.get(s, "base_url", key, "str"), api_key_env=api_key_env,
-            params=_expand_tree(r, r.get(s, "params", key, "mapping", {}), f"{key}.params"),
+            params=_expand_tree(r, r.get(s, "params", key, "mapping", {}), f"{key}.params",
+                                r.line_of(s, "params")),
             concurrency=concurrency or 8, timeout_s=timeout_s or 60.0,
             max_retries=3 if max_retries is None else max_retries,
             scores=_read_scores(r, s, key), options=r.get(s, "options", key, "mapping", {}),
-            line=r.line_of(m, name) or 0)
+            line=r.line_of(m, name) or 0, scores_line=r.line_of(s, "scores") or 0)
     return models
 
 
-def _expand_tree(r: _Reader, value: Any, key: str) -> Any:
+def _expand_tree(r: _Reader, value: Any, key: str, line: int | None) -> Any:
     """Expand ${VAR} in nested string values (e.g. params) and drop line bookkeeping."""
     if isinstance(value, dict):
-        return {k: _expand_tree(r, v, _join(key, k)) for k, v in value.items()}
+        return {k: _expand_tree(r, v, _join(key, k), r.line_of(value, k)) for k, v in value.items()}
     if isinstance(value, list):
-        return [_expand_tree(r, v, _join(key, i)) for i, v in enumerate(value)]
+        return [_expand_tree(r, v, _join(key, i), r.line_of(value, i)) for i, v in enumerate(value)]
     if isinstance(value, str):
         try:
             return expand_env(value, r.environ)
         except KeyError as missing:
-            r.problem(None, key, f"environment variable ${{{missing.args[0]}}} is not set")
+            r.problem(line, key, f"environment variable ${{{missing.args[0]}}} is not set "
+                      "and has no default; write ${VAR:-default} or set it")
     return value
 
 
@@ -460,7 +508,9 @@ def _read_domains(r: _Reader, raw: Any, line: int | None, vocab: Vocabulary,
 def _read_benchmark(r: _Reader, name: str, domain: str, raw: Any, line: int | None, key: str,
                     vocab: Vocabulary, policy: Policy | None,
                     baselines: set[str]) -> BenchmarkSpec | None:
-    b = r.mapping(raw, line, key, _BENCHMARK_KEYS, required=("format", "scorer"))
+    # A static candidate's benchmark has no dataset, so nothing to format or score.
+    needs = ("format", "scorer") if isinstance(raw, dict) and "dataset" in raw else ()
+    b = r.mapping(raw, line, key, _BENCHMARK_KEYS, required=needs)
     if b is None:
         return None
     dataset = r.path(b, "dataset", key)
@@ -485,7 +535,7 @@ def _read_benchmark(r: _Reader, name: str, domain: str, raw: Any, line: int | No
         higher_is_safer=r.get(b, "higher_is_safer", key, "bool", False),
         description=r.get(b, "description", key, "str"),
         thresholds=thresholds, floors=floors, line=line or 0,
-        dataset_line=r.line_of(b, "dataset") or 0)
+        dataset_line=r.line_of(b, "dataset") or 0, scorer_line=r.line_of(b, "scorer") or 0)
 
 
 def _scorer_choices(b: LineDict, vocab: Vocabulary) -> Collection[str] | None:
@@ -512,7 +562,8 @@ def _read_limits(r: _Reader, b: LineDict, which: str, bkey: str, policy: Policy 
         if e is None or ref_key not in e:
             continue
         ref = e[ref_key]
-        if isinstance(ref, bool) or not isinstance(ref, (int, float, str)):
+        if isinstance(ref, bool) or not isinstance(ref, (int, float, str)) or (
+                isinstance(ref, float) and not math.isfinite(ref)):
             r.problem(r.line_of(e, ref_key), f"{ikey}.{ref_key}",
                       f"expected a number, '{ECOSYSTEM}' or a baseline name, got {_kind(ref)}")
             continue
@@ -544,13 +595,15 @@ def _read_limits(r: _Reader, b: LineDict, which: str, bkey: str, policy: Policy 
             continue
         tid = r.get(e, "id", ikey, "str") or _default_id(ref_key, ref)
         if tid in ids:
-            r.problem(r.line_of(e, "id") or raw.item_lines[i], ikey, f"duplicate id {tid!r} (also "
+            r.problem(r.line_of(e, "id") or raw.item_lines[i],
+                      f"{ikey}.id" if "id" in e else ikey, f"duplicate id {tid!r} (also "
                       f"line {ids[tid]}); give one of them an explicit id:")
             continue
         ids[tid] = raw.item_lines[i]
         out.append(ThresholdSpec(tid, "risk" if risk else "floor",
                                  float(ref) if not isinstance(ref, str) else ref,
-                                 float(margin or 0.0), tier, line=raw.item_lines[i]))
+                                 float(margin or 0.0), tier, line=raw.item_lines[i],
+                                 key=f"{ikey}.{ref_key}"))
     return tuple(out)
 
 

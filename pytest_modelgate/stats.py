@@ -217,7 +217,22 @@ def score_interval(
     clusters = _clustered(clusters, len(xs))
     if clusters is None and is_binary(xs):
         return _proportion(math.fsum(xs), len(xs), confidence, "Wilson score")
-    return _bootstrap(xs, clusters, confidence, seed, resamples)
+    est = _bootstrap(xs, clusters, confidence, seed, resamples)
+    if clusters is None:
+        return est
+    return _not_narrower(est, score_interval(xs, confidence, seed=seed, resamples=resamples))
+
+
+def _not_narrower(clustered: Estimate, naive: Estimate) -> Estimate:
+    """With few clusters a cluster bootstrap can come out narrower than ignoring clusters,
+    which would claim more certainty from correlated items than from independent ones;
+    keep the union of both intervals and the larger standard error."""
+    if clustered.low <= naive.low and clustered.high >= naive.high:
+        return clustered
+    return Estimate(clustered.value, min(clustered.low, naive.low),
+                    max(clustered.high, naive.high), max(clustered.se, naive.se), clustered.n,
+                    f"{clustered.method}, widened to the unclustered interval",
+                    clustered.n_clusters)
 
 
 def _mover(
@@ -277,8 +292,12 @@ def paired_difference(
         return Estimate(p1 - p2, low, high, se, n, "paired, Newcombe method 10")
     diffs = [c - r for c, r in zip(cs, rs, strict=True)]
     est = _bootstrap(diffs, clusters, confidence, seed, resamples)
-    return Estimate(est.value, est.low, est.high, est.se, est.n, "paired " + est.method,
-                    est.n_clusters)
+    est = Estimate(est.value, est.low, est.high, est.se, est.n, "paired " + est.method,
+                   est.n_clusters)
+    if clusters is None:
+        return est
+    naive = paired_difference(cs, rs, confidence, seed=seed, resamples=resamples)
+    return _not_narrower(est, naive)
 
 
 def unpaired_difference(

@@ -16,10 +16,12 @@ import yaml
 
 
 class LineDict(dict):  # type: ignore[type-arg]
-    """A dict that remembers the 1-based line of itself and of each key."""
+    """A dict that remembers the 1-based line of itself and of each key, and the keys
+    written twice (reported by the schema, which knows their dotted path)."""
 
     line: int = 0
     key_lines: dict[Any, int]
+    duplicates: list[tuple[Any, int, int]]  # (key, line, first line)
 
 
 class LineList(list):  # type: ignore[type-arg]
@@ -40,19 +42,27 @@ class _LineLoader(yaml.SafeLoader):
     """SafeLoader whose mappings and sequences carry line numbers; duplicate keys are errors."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:
-        self.flatten_mapping(node)
+        explicit = sum(1 for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge")
+        self.flatten_mapping(node)  # puts the entries of "<<:" merges first
+        merged = len(node.value) - explicit
         result = LineDict()
         result.line = node.start_mark.line + 1
-        result.key_lines = {}
-        for key_node, value_node in node.value:
+        result.key_lines, result.duplicates = {}, []
+        written: set[Any] = set()
+        for index, (key_node, value_node) in enumerate(node.value):
             key = self.construct_object(key_node, deep=True)
-            if key in result:
-                raise YAMLSourceError(
-                    f"duplicate key {key!r} (first on line {result.key_lines[key]})",
-                    key_node.start_mark.line + 1,
-                )
+            line = key_node.start_mark.line + 1
+            try:
+                hash(key)
+            except TypeError:
+                raise YAMLSourceError("invalid YAML: a mapping key must be a plain value, "
+                                      "not a list or mapping", line) from None
+            if index >= merged:  # a key written beside a merge overrides it, as YAML says
+                if key in written:
+                    result.duplicates.append((key, line, result.key_lines[key]))
+                written.add(key)
             result[key] = self.construct_object(value_node, deep=True)
-            result.key_lines[key] = key_node.start_mark.line + 1
+            result.key_lines[key] = line
         return result
 
     def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> LineList:

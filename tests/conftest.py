@@ -9,9 +9,21 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-import pytest
+import importlib
+import pkgutil
 
+import pytest
+import requests  # noqa: F401 - see below
+
+import pytest_modelgate
 from openai_server import OpenAIServer
+
+# pytester's in-process runs restore sys.modules afterwards, so a module first imported
+# inside an inner run is imported again by the next one while other modules keep the old
+# copy (two RowError classes, two http.cookiejar.CookieJar classes). Importing the plugin
+# and requests here, once, keeps a single copy for every inner session.
+for _module in pkgutil.walk_packages(pytest_modelgate.__path__, "pytest_modelgate."):
+    importlib.import_module(_module.name)
 
 pytest_plugins = ["pytester"]
 

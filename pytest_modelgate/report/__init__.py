@@ -63,7 +63,10 @@ def assemble(run: GateRun, loaded: list[LoadedGate], models: tuple[str, ...],
             domains={n: {"tier": d.tier, "allowed": d.allowed, "passed": d.passed,
                          "errors": d.errors} for n, d in domains.items()},
             benchmarks=benchmarks, smoke=smoke, confidence=policy.confidence,
-            decision=policy.decision)
+            decision=policy.decision,
+            baselines={name: {"source": b.source,
+                              "results": str(b.results) if b.results else None}
+                       for g in gates for name, b in g.gate.baselines.items()})
         reports.append(ModelReport(model, ladder, benchmarks, domains, complete, release, results))
     return reports
 
@@ -99,10 +102,17 @@ def rows(report: ModelReport) -> list[Row]:
             c = t.comparison
             out.append(Row(
                 b.spec.domain, name, t.spec.id, score, n,
-                f"{c.reference:.3f} ({c.reference_source})", t.method,
+                f"{c.reference:.3f} {c.reference_name}", t.method,
                 f"{c.diff.value:+.3f} [{c.diff.low:+.3f}, {c.diff.high:+.3f}]",
-                t.outcome, t.spec.tier or "floor", t.verdict))
+                t.outcome, _tier_cell(t), t.verdict))
     return out
+
+
+def _tier_cell(t: Any) -> str:
+    """The tier a threshold puts on its benchmark: only when crossed (or undecided)."""
+    if t.spec.kind == "floor":
+        return "floor"
+    return {"crossed": t.spec.tier, "inconclusive": f"{t.spec.tier}?"}.get(t.outcome, "-")
 
 
 def verdict_line(report: ModelReport) -> str:

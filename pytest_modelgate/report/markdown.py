@@ -32,6 +32,9 @@ def render_markdown(reports: list[ModelReport]) -> str:
                     r.outcome, r.tier, r.verdict)) + " |")
             parts.append("")
         confidence = report.results.get("confidence")
+        for name, b in report.results.get("baselines", {}).items():
+            parts.append(f"- baseline **{name}**: {b.get('source') or 'no source given'}")
+        parts.append("")
         parts.append(f"Intervals at {confidence:.0%} confidence; decision: "
                      f"{report.results.get('decision')}. Methods: paired = same items as the "
                      "baseline; unpaired = against a published aggregate; absolute = against a "

@@ -13,10 +13,13 @@ def render_terminal(reports: list[ModelReport], width: int = 160) -> list[str]:
     for report in reports:
         table = [_COLUMNS] + [
             (r.domain, r.benchmark, r.threshold, r.score, r.n,
-             r.reference if len(r.reference) < 48 else r.reference[:45] + "...",
+             r.reference,
              r.method, r.outcome, r.tier) for r in rows(report)]
         widths = [max(len(row[i]) for row in table) for i in range(len(_COLUMNS))]
         for row in table:
             lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()[:width])
         lines.append(verdict_line(report))
+        if report.results.get("decision") == "point":
+            lines.append("Decided by point estimates (policy.decision: point), the weaker method: "
+                         "sampling error is ignored; see the intervals in the report.")
     return lines

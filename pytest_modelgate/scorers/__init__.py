@@ -33,8 +33,8 @@ def resolve_scorer(name: str, registry: Mapping[str, Scorer]) -> Scorer:
                           "or package.module:function")
     try:
         scorer = getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError) as exc:
-        raise LookupError(f"cannot import scorer {name!r}: {exc}") from None
+    except Exception as exc:  # any import failure of user code is a bad gate file, not a crash
+        raise LookupError(f"cannot import scorer {name!r}: {type(exc).__name__}: {exc}") from None
     if not callable(scorer):
         raise LookupError(f"scorer {name!r} is not callable")
     return scorer
