@@ -33,9 +33,15 @@ def yes_or_no(answer: str) -> str | None:
 def yesno(answer: str, item) -> float:
     """Scorer: 1.0 when the answer's yes/no verdict matches the item's target ("yes" or "no")."""
     verdict = yes_or_no(answer)
-    return 1.0 if verdict is not None and verdict in {t.strip().casefold() for t in item.target} else 0.0
+    return (
+        1.0
+        if verdict is not None and verdict in {t.strip().casefold() for t in item.target}
+        else 0.0
+    )
 
 
 def pytest_modelgate_add_scorers(scorers):
-    """pytest-modelgate hook: add scorers by name. Signature: score(answer, item) -> float in [0, 1]."""
+    """pytest-modelgate hook: add scorers by name.
+
+    Signature: score(answer, item) -> float in [0, 1]."""
     scorers["yesno"] = yesno

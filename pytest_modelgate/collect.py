@@ -41,8 +41,13 @@ class GateFile(pytest.File):
         for domain in loaded.gate.domains:
             yield DomainNode.from_parent(self, name=domain.name, loaded=loaded)
             for model in _state(self).settings.models:
-                yield DomainItem.from_parent(self, name=f"{domain.name}[{model}]", loaded=loaded,
-                                             domain=domain.name, model=model)
+                yield DomainItem.from_parent(
+                    self,
+                    name=f"{domain.name}[{model}]",
+                    loaded=loaded,
+                    domain=domain.name,
+                    model=model,
+                )
 
 
 class DomainNode(pytest.Collector):
@@ -65,9 +70,15 @@ class BenchmarkNode(pytest.Collector):
         bench = next(b for b in self.loaded.gate.benchmarks() if b.name == self.name)
         for spec in bench.thresholds + bench.floors:
             for model in _state(self).settings.models:
-                yield ThresholdItem.from_parent(self, name=f"{spec.id}[{model}]",
-                                                loaded=self.loaded, benchmark=bench.name,
-                                                threshold=spec.id, model=model, line=spec.line)
+                yield ThresholdItem.from_parent(
+                    self,
+                    name=f"{spec.id}[{model}]",
+                    loaded=self.loaded,
+                    benchmark=bench.name,
+                    threshold=spec.id,
+                    model=model,
+                    line=spec.line,
+                )
 
 
 class _GateItem(pytest.Item):
@@ -78,35 +89,59 @@ class _GateItem(pytest.Item):
 
 
 class ThresholdItem(_GateItem):
-    def __init__(self, *, loaded: LoadedGate, benchmark: str, threshold: str, model: str,
-                 line: int, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        loaded: LoadedGate,
+        benchmark: str,
+        threshold: str,
+        model: str,
+        line: int,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
-        self.loaded, self.benchmark, self.threshold, self.model = loaded, benchmark, threshold, model
+        self.loaded, self.benchmark, self.threshold, self.model = (
+            loaded,
+            benchmark,
+            threshold,
+            model,
+        )
         self.line = line
 
     def setup(self) -> None:
         # Querying the model happens here: a model that cannot answer is an ERROR, never a pass.
         result = _state(self).run.benchmark(self.loaded, self.benchmark, self.model)
         if result.error:
-            pytest.fail(f"{self.benchmark} [{self.model}] could not be evaluated (fail closed): "
-                        f"{result.error}", pytrace=False)
+            pytest.fail(
+                f"{self.benchmark} [{self.model}] could not be evaluated (fail closed): "
+                f"{result.error}",
+                pytrace=False,
+            )
 
     def runtest(self) -> None:
         result = _state(self).run.benchmark(self.loaded, self.benchmark, self.model)
         decided = result.decision(self.threshold)
         c = decided.comparison
-        for key, value in (("score", result.estimate.value if result.estimate else None),
-                           ("n", result.estimate.n if result.estimate else None),
-                           ("reference", c.reference), ("reference_source", c.reference_source),
-                           ("method", decided.method), ("outcome", decided.outcome),
-                           ("diff_ci", f"[{c.diff.low:.4f}, {c.diff.high:.4f}]"),
-                           ("tier", decided.spec.tier)):
+        for key, value in (
+            ("score", result.estimate.value if result.estimate else None),
+            ("n", result.estimate.n if result.estimate else None),
+            ("reference", c.reference),
+            ("reference_source", c.reference_source),
+            ("method", decided.method),
+            ("outcome", decided.outcome),
+            ("diff_ci", f"[{c.diff.low:.4f}, {c.diff.high:.4f}]"),
+            ("tier", decided.spec.tier),
+        ):
             self.user_properties.append((key, value))
         if decided.verdict == FAILED_VERDICT:
             pytest.fail(decided.message, pytrace=False)
         if decided.verdict == WARNED:
-            warnings.warn_explicit(InconclusiveGateWarning(decided.message),
-                                   InconclusiveGateWarning, str(self.path), self.line)
+            warnings.warn_explicit(
+                InconclusiveGateWarning(decided.message),
+                InconclusiveGateWarning,
+                str(self.path),
+                self.line,
+            )
 
 
 class DomainItem(_GateItem):

@@ -21,12 +21,12 @@ PAIRED, UNPAIRED, ABSOLUTE, POINT = "paired", "unpaired", "absolute", "point"
 class Evidence:
     """One model's result on one benchmark."""
 
-    source: str                                  # e.g. "qwen3 (per-item results)", "llama (published)"
+    source: str  # e.g. "qwen3 (per-item results)", "llama (published)"
     score: float
     n: int
-    items: Mapping[str, float] | None = None     # item id -> score; None for published aggregates
+    items: Mapping[str, float] | None = None  # item id -> score; None for published aggregates
     clusters: Mapping[str, str | None] | None = None
-    name: str = ""                               # short label for tables, e.g. the baseline name
+    name: str = ""  # short label for tables, e.g. the baseline name
 
 
 @dataclass(frozen=True)
@@ -35,9 +35,9 @@ class Comparison:
 
     reference: float
     reference_source: str
-    method: str                                  # paired | unpaired | absolute
+    method: str  # paired | unpaired | absolute
     diff: stats.Estimate
-    reference_name: str = ""                     # short label: "absolute", "peer", "ecosystem=peer"
+    reference_name: str = ""  # short label: "absolute", "peer", "ecosystem=peer"
 
 
 class ComparisonError(ValueError):
@@ -48,16 +48,25 @@ def score_estimate(evidence: Evidence, confidence: float, seed: int = 0) -> stat
     if evidence.items is None:
         return stats.aggregate_interval(evidence.score, evidence.n, confidence)
     ids = list(evidence.items)
-    return stats.score_interval([evidence.items[i] for i in ids], confidence,
-                                clusters=_clusters(evidence, ids), seed=seed)
+    return stats.score_interval(
+        [evidence.items[i] for i in ids], confidence, clusters=_clusters(evidence, ids), seed=seed
+    )
 
 
-def compare(candidate: Evidence, reference: Evidence | float, confidence: float,
-            seed: int = 0) -> Comparison:
+def compare(
+    candidate: Evidence, reference: Evidence | float, confidence: float, seed: int = 0
+) -> Comparison:
     if not isinstance(reference, Evidence):
         own = score_estimate(candidate, confidence, seed)
-        diff = stats.Estimate(own.value - reference, own.low - reference, own.high - reference,
-                              own.se, own.n, own.method, own.n_clusters)
+        diff = stats.Estimate(
+            own.value - reference,
+            own.low - reference,
+            own.high - reference,
+            own.se,
+            own.n,
+            own.method,
+            own.n_clusters,
+        )
         return Comparison(float(reference), "absolute threshold", ABSOLUTE, diff, "absolute")
     if candidate.items is not None and reference.items is not None:
         ids = list(candidate.items)
@@ -66,20 +75,31 @@ def compare(candidate: Evidence, reference: Evidence | float, confidence: float,
             raise ComparisonError(
                 f"{reference.source} has no result for {len(missing)} of the candidate's "
                 f"{len(ids)} items (e.g. {missing[0]!r}): the dataset changed since the "
-                "baseline was recorded; record it again")
-        diff = stats.paired_difference([candidate.items[i] for i in ids],
-                                       [reference.items[i] for i in ids], confidence,
-                                       clusters=_clusters(candidate, ids), seed=seed)
+                "baseline was recorded; record it again"
+            )
+        diff = stats.paired_difference(
+            [candidate.items[i] for i in ids],
+            [reference.items[i] for i in ids],
+            confidence,
+            clusters=_clusters(candidate, ids),
+            seed=seed,
+        )
         ref_score = sum(reference.items[i] for i in ids) / len(ids)
         return Comparison(ref_score, reference.source, PAIRED, diff, reference.name)
     if candidate.items is not None:
         ids = list(candidate.items)
-        diff = stats.unpaired_difference([candidate.items[i] for i in ids], reference.score,
-                                         reference.n, confidence,
-                                         clusters=_clusters(candidate, ids), seed=seed)
+        diff = stats.unpaired_difference(
+            [candidate.items[i] for i in ids],
+            reference.score,
+            reference.n,
+            confidence,
+            clusters=_clusters(candidate, ids),
+            seed=seed,
+        )
     else:
-        diff = stats.aggregate_difference(candidate.score, candidate.n, reference.score,
-                                          reference.n, confidence)
+        diff = stats.aggregate_difference(
+            candidate.score, candidate.n, reference.score, reference.n, confidence
+        )
     return Comparison(reference.score, reference.source, UNPAIRED, diff, reference.name)
 
 

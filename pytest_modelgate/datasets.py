@@ -26,7 +26,7 @@ class Item:
 
     id: str
     messages: tuple[Mapping[str, str], ...]
-    target: tuple[str, ...]          # accepted answers; for mcq, the correct letter
+    target: tuple[str, ...]  # accepted answers; for mcq, the correct letter
     choices: tuple[str, ...] = ()
     cluster: str | None = None
 
@@ -82,7 +82,8 @@ def mcq_prompt(question: str, choices: tuple[str, ...]) -> str:
 
 
 def mcq_item(row: Mapping[str, Any], item_id: str) -> Item:
-    """WMDP shape ``question/choices/answer`` (index) or Inspect shape ``input/choices/target`` (letter)."""
+    """WMDP shape ``question/choices/answer`` (an index) or Inspect shape
+    ``input/choices/target`` (a letter)."""
     question = _text(row, "question", "input")
     choices = row.get("choices")
     if isinstance(choices, str):
@@ -90,8 +91,11 @@ def mcq_item(row: Mapping[str, Any], item_id: str) -> Item:
             choices = json.loads(choices)  # CSV cells carry the list as JSON
         except ValueError:
             raise RowError("choices", "expected a JSON list of strings") from None
-    if (not isinstance(choices, list) or not 2 <= len(choices) <= len(LETTERS)
-            or not all(isinstance(c, str) for c in choices)):
+    if (
+        not isinstance(choices, list)
+        or not 2 <= len(choices) <= len(LETTERS)
+        or not all(isinstance(c, str) for c in choices)
+    ):
         raise RowError("choices", "expected a list of 2 to 26 strings")
     answer = _field(row, "answer", "target")
     answer_key = "answer" if row.get("answer") not in (None, "") else "target"
@@ -106,11 +110,13 @@ def mcq_item(row: Mapping[str, Any], item_id: str) -> Item:
     else:
         letter = answer.strip().upper()
         if letter not in LETTERS[: len(choices)]:
-            raise RowError(answer_key,
-                           f"{answer!r} is not one of {', '.join(LETTERS[:len(choices)])}")
+            raise RowError(
+                answer_key, f"{answer!r} is not one of {', '.join(LETTERS[: len(choices)])}"
+            )
     prompt = mcq_prompt(question, tuple(choices))
-    return Item(item_id, ({"role": "user", "content": prompt},), (letter,), tuple(choices),
-                _cluster(row))
+    return Item(
+        item_id, ({"role": "user", "content": prompt},), (letter,), tuple(choices), _cluster(row)
+    )
 
 
 def open_item(row: Mapping[str, Any], item_id: str) -> Item:
@@ -176,8 +182,9 @@ def load_dataset(path: Path, adapter: FormatAdapter, *, limit: int | None = None
     for lineno, row in _rows(path, raw):
         iid = item_id(row)
         if iid in first_line:
-            raise DatasetError(path, lineno, "id", f"duplicate item id {iid!r} "
-                               f"(first on line {first_line[iid]})")
+            raise DatasetError(
+                path, lineno, "id", f"duplicate item id {iid!r} (first on line {first_line[iid]})"
+            )
         first_line[iid] = lineno
         try:
             items.append(adapter(row, iid))

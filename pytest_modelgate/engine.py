@@ -59,9 +59,9 @@ class Registries:
 @dataclass
 class LoadedGate:
     gate: GateFile
-    datasets: dict[str, Dataset]                       # benchmark -> its (limited) dataset
-    baselines: dict[str, dict[str, Evidence]]          # baseline -> benchmark -> evidence
-    scorers: dict[str, Scorer]                         # benchmark -> scorer
+    datasets: dict[str, Dataset]  # benchmark -> its (limited) dataset
+    baselines: dict[str, dict[str, Evidence]]  # baseline -> benchmark -> evidence
+    scorers: dict[str, Scorer]  # benchmark -> scorer
     smoke: bool = False
 
 
@@ -97,22 +97,38 @@ class DomainResult:
     errors: list[str]
 
 
-def load(path: Path, registries: Registries, models: Sequence[str], *,
-         limit: int | None = None, environ: Mapping[str, str] | None = None) -> LoadedGate:
+def load(
+    path: Path,
+    registries: Registries,
+    models: Sequence[str],
+    *,
+    limit: int | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> LoadedGate:
     """Parse a gate file and everything it names; raise ``GateFileError`` with every problem."""
     gate = parse_gate_file(path, registries.vocabulary(), environ)
     problems: list[Problem] = []
     for name in models:
         if name not in gate.models:
-            problems.append(Problem(gate.models_line or None, "models", f"no model named "
-                                    f"{name!r} (--modelgate-model); valid: {', '.join(gate.models)}"))
+            problems.append(
+                Problem(
+                    gate.models_line or None,
+                    "models",
+                    f"no model named {name!r} (--modelgate-model); valid: {', '.join(gate.models)}",
+                )
+            )
     selected = [gate.models[m] for m in models if m in gate.models]
     names = {b.name for b in gate.benchmarks()}
     for spec in selected:
         for unknown in sorted(set(spec.scores) - names):
-            problems.append(Problem(spec.scores_line or spec.line, f"models.{spec.name}.scores."
-                                    f"{unknown}", f"no benchmark named {unknown!r} in this gate "
-                                    f"file; valid: {', '.join(sorted(names))}"))
+            problems.append(
+                Problem(
+                    spec.scores_line or spec.line,
+                    f"models.{spec.name}.scores.{unknown}",
+                    f"no benchmark named {unknown!r} in this gate "
+                    f"file; valid: {', '.join(sorted(names))}",
+                )
+            )
 
     baselines: dict[str, dict[str, Evidence]] = {}
     for b in gate.baselines.values():
@@ -122,25 +138,39 @@ def load(path: Path, registries: Registries, models: Sequence[str], *,
             except BaselineFileError as exc:
                 problems.append(Problem(b.results_line, f"baselines.{b.name}.results", str(exc)))
         else:
-            baselines[b.name] = {bench: Evidence(f"{b.name} (published)", s.score, s.n, name=b.name)
-                                 for bench, s in b.scores.items()}
+            baselines[b.name] = {
+                bench: Evidence(f"{b.name} (published)", s.score, s.n, name=b.name)
+                for bench, s in b.scores.items()
+            }
 
     datasets, scorers = {}, {}
     for bench in gate.benchmarks():
         key = f"domains.{bench.domain}.benchmarks.{bench.name}"
         for spec in selected:
             if spec.provider == "static" and bench.name not in spec.scores:
-                problems.append(Problem(spec.scores_line or spec.line, f"models.{spec.name}.scores",
-                                        f"the static model has no score for benchmark {bench.name!r}"))
+                problems.append(
+                    Problem(
+                        spec.scores_line or spec.line,
+                        f"models.{spec.name}.scores",
+                        f"the static model has no score for benchmark {bench.name!r}",
+                    )
+                )
         if bench.dataset is None:
             if any(spec.provider != "static" for spec in selected):
-                problems.append(Problem(bench.line, f"{key}.dataset", "required key is missing "
-                                        "(only a static candidate can do without a dataset)"))
+                problems.append(
+                    Problem(
+                        bench.line,
+                        f"{key}.dataset",
+                        "required key is missing "
+                        "(only a static candidate can do without a dataset)",
+                    )
+                )
         elif bench.dataset.is_file():
             cap = min(x for x in (bench.limit, limit) if x) if (bench.limit or limit) else None
             try:
-                datasets[bench.name] = load_dataset(bench.dataset, registries.formats[bench.format],
-                                                    limit=cap)
+                datasets[bench.name] = load_dataset(
+                    bench.dataset, registries.formats[bench.format], limit=cap
+                )
             except DatasetError as exc:
                 problems.append(Problem(bench.dataset_line, f"{key}.dataset", str(exc)))
         try:
@@ -154,26 +184,43 @@ def load(path: Path, registries: Registries, models: Sequence[str], *,
     return LoadedGate(gate, datasets, baselines, scorers, smoke=limit is not None)
 
 
-def _reference_problems(t: ThresholdSpec, bench: BenchmarkSpec,
-                        baselines: Mapping[str, Mapping[str, Evidence]]) -> list[Problem]:
+def _reference_problems(
+    t: ThresholdSpec, bench: BenchmarkSpec, baselines: Mapping[str, Mapping[str, Evidence]]
+) -> list[Problem]:
     if not isinstance(t.reference, str):
         return []
     if t.reference == ECOSYSTEM:
         if not any(bench.name in ev for ev in baselines.values()):
-            return [Problem(t.line, t.key, f"threshold {t.id!r} compares with the ecosystem, but "
-                            f"no baseline has a result for {bench.name!r}")]
+            return [
+                Problem(
+                    t.line,
+                    t.key,
+                    f"threshold {t.id!r} compares with the ecosystem, but "
+                    f"no baseline has a result for {bench.name!r}",
+                )
+            ]
         return []
     if t.reference in baselines and bench.name not in baselines[t.reference]:
-        return [Problem(t.line, t.key, f"threshold {t.id!r} needs baseline {t.reference!r}, which "
-                        f"has no result for {bench.name!r}")]
+        return [
+            Problem(
+                t.line,
+                t.key,
+                f"threshold {t.id!r} needs baseline {t.reference!r}, which "
+                f"has no result for {bench.name!r}",
+            )
+        ]
     return []
 
 
 class GateRun:
     """One pytest session's evaluations: providers started once, benchmarks run once."""
 
-    def __init__(self, registries: Registries, work_dir: Path,
-                 on_benchmark_done: Callable[[BenchmarkResult], Any] | None = None) -> None:
+    def __init__(
+        self,
+        registries: Registries,
+        work_dir: Path,
+        on_benchmark_done: Callable[[BenchmarkResult], Any] | None = None,
+    ) -> None:
         self.registries = registries
         self.context = ProviderContext(work_dir)
         self.on_benchmark_done = on_benchmark_done
@@ -187,7 +234,9 @@ class GateRun:
             if key not in self._providers:
                 spec = loaded.gate.models[model]
                 try:
-                    self._providers[key] = self.registries.providers[spec.provider](spec, self.context)
+                    self._providers[key] = self.registries.providers[spec.provider](
+                        spec, self.context
+                    )
                 except ProviderError as exc:
                     self._providers[key] = exc  # remembered: every gate of this model errors alike
             found = self._providers[key]
@@ -211,15 +260,17 @@ class GateRun:
         errors = [f"{r.spec.name}: {r.error}" for r in results if r.error]
         tier = None if errors else policy.ladder.max(r.tier for r in results if r.tier)
         floors_failed = any(f.verdict == FAILED_VERDICT for r in results for f in r.floors)
-        passed = (not errors and not floors_failed
-                  and not policy.ladder.exceeds(tier, policy.allowed))  # type: ignore[arg-type]
+        passed = (
+            not errors and not floors_failed and not policy.ladder.exceeds(tier, policy.allowed)
+        )  # type: ignore[arg-type]
         return DomainResult(name, model, tier, policy.allowed, passed, results, errors)
 
     def _run(self, loaded: LoadedGate, name: str, model: str) -> BenchmarkResult:
         bench = next(b for b in loaded.gate.benchmarks() if b.name == name)
         dataset = loaded.datasets.get(name)
-        result = BenchmarkResult(bench, model, len(dataset.items) if dataset else 0,
-                                 dataset.sha256 if dataset else None)
+        result = BenchmarkResult(
+            bench, model, len(dataset.items) if dataset else 0, dataset.sha256 if dataset else None
+        )
         try:
             provider = self.provider(loaded, model)
             result.evidence = self._candidate_evidence(loaded, bench, dataset, provider, result)
@@ -229,9 +280,14 @@ class GateRun:
             result.errors = max(result.errors, 1)
         return result
 
-    def _candidate_evidence(self, loaded: LoadedGate, bench: BenchmarkSpec,
-                            dataset: Dataset | None, provider: Provider,
-                            result: BenchmarkResult) -> Evidence:
+    def _candidate_evidence(
+        self,
+        loaded: LoadedGate,
+        bench: BenchmarkSpec,
+        dataset: Dataset | None,
+        provider: Provider,
+        result: BenchmarkResult,
+    ) -> Evidence:
         name = provider.spec.name
         if provider.aggregate_scores is not None:
             s = provider.aggregate_scores[bench.name]
@@ -239,16 +295,26 @@ class GateRun:
             return Evidence(f"{name} (published)", s.score, s.n)
         assert dataset is not None  # load() guarantees a dataset for non-static models
         try:
-            run = evaluate(provider, dataset.items, loaded.scorers[bench.name],
-                           provider.spec.params, epochs=bench.epochs,
-                           concurrency=provider.spec.concurrency)
+            run = evaluate(
+                provider,
+                dataset.items,
+                loaded.scorers[bench.name],
+                provider.spec.params,
+                epochs=bench.epochs,
+                concurrency=provider.spec.concurrency,
+            )
         except EvaluationError as exc:
             result.calls = exc.calls
             raise
         result.calls, result.seconds = run.calls, run.seconds
         scores = run.item_scores
-        return Evidence(name, sum(scores.values()) / len(scores), len(scores), scores,
-                        {item.id: item.cluster for item in dataset.items})
+        return Evidence(
+            name,
+            sum(scores.values()) / len(scores),
+            len(scores),
+            scores,
+            {item.id: item.cluster for item in dataset.items},
+        )
 
     def _decide(self, loaded: LoadedGate, bench: BenchmarkSpec, result: BenchmarkResult) -> None:
         policy, candidate = loaded.gate.policy, result.evidence
@@ -258,12 +324,15 @@ class GateRun:
             comparison = self._compare(loaded, bench, spec, candidate)
             decided = judge(spec, bench, comparison, policy, result.estimate)
             (result.thresholds if spec.kind == "risk" else result.floors).append(decided)
-        result.tier = benchmark_tier(policy.ladder, [(t.outcome, t.spec.tier or "")
-                                                     for t in result.thresholds],
-                                     policy.inconclusive)
+        result.tier = benchmark_tier(
+            policy.ladder,
+            [(t.outcome, t.spec.tier or "") for t in result.thresholds],
+            policy.inconclusive,
+        )
 
-    def _compare(self, loaded: LoadedGate, bench: BenchmarkSpec, spec: ThresholdSpec,
-                 candidate: Evidence) -> Comparison:
+    def _compare(
+        self, loaded: LoadedGate, bench: BenchmarkSpec, spec: ThresholdSpec, candidate: Evidence
+    ) -> Comparison:
         confidence = loaded.gate.policy.confidence
         if not isinstance(spec.reference, str):
             return compare(candidate, spec.reference, confidence)
@@ -286,18 +355,26 @@ class GateRun:
 
 def domain_failed_message(result: DomainResult) -> str:
     if result.errors:
-        return (f"domain {result.name}: no tier can be given, benchmarks errored (fail closed): "
-                + "; ".join(result.errors))
+        return (
+            f"domain {result.name}: no tier can be given, benchmarks errored (fail closed): "
+            + "; ".join(result.errors)
+        )
     tiers = ", ".join(f"{b.spec.name}={b.tier}" for b in result.benchmarks)
     failed = []
     for b in result.benchmarks:
         for t in b.thresholds + b.floors:
             if t.verdict == FAILED_VERDICT:
-                note = "; counted as crossed: policy.inconclusive is fail" if (
-                    t.outcome == "inconclusive" and t.spec.kind == "risk") else ""
+                note = (
+                    "; counted as crossed: policy.inconclusive is fail"
+                    if (t.outcome == "inconclusive" and t.spec.kind == "risk")
+                    else ""
+                )
                 failed.append(f"{b.spec.name}::{t.spec.id} ({t.outcome}{note})")
     if result.tier == result.allowed:
         head = f"domain {result.name} is at tier {result.tier} (allowed), but a floor failed"
     else:
-        head = f"domain {result.name} is at tier {result.tier}, above the allowed tier {result.allowed}"
+        head = (
+            f"domain {result.name} is at tier {result.tier}, "
+            f"above the allowed tier {result.allowed}"
+        )
     return f"{head}. Benchmark tiers: {tiers}. Failed gates: {', '.join(failed)}."

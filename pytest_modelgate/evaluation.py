@@ -21,8 +21,8 @@ from .providers import Provider, ProviderError
 
 @dataclass
 class Evaluation:
-    item_scores: dict[str, float]           # per item, averaged over epochs
-    answers: dict[str, list[str]]           # per item, one answer per epoch
+    item_scores: dict[str, float]  # per item, averaged over epochs
+    answers: dict[str, list[str]]  # per item, one answer per epoch
     calls: int
     usage: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
@@ -44,8 +44,15 @@ def epoch_params(params: Mapping[str, Any], epoch: int, epochs: int) -> dict[str
     return out
 
 
-def evaluate(provider: Provider, items: Sequence[Item], scorer: Callable[[str, Item], float],
-             params: Mapping[str, Any], *, epochs: int = 1, concurrency: int = 8) -> Evaluation:
+def evaluate(
+    provider: Provider,
+    items: Sequence[Item],
+    scorer: Callable[[str, Item], float],
+    params: Mapping[str, Any],
+    *,
+    epochs: int = 1,
+    concurrency: int = 8,
+) -> Evaluation:
     started = time.perf_counter()
     answers: dict[str, list[str]] = {item.id: [""] * epochs for item in items}
     scores: dict[str, list[float]] = {item.id: [0.0] * epochs for item in items}
@@ -67,11 +74,16 @@ def evaluate(provider: Provider, items: Sequence[Item], scorer: Callable[[str, I
         try:
             value = float(scorer(completion.text, item))
         except Exception as exc:  # a user's scorer is arbitrary code: report, never pass
-            raise EvaluationError(f"scorer failed on item {item.id!r}: {type(exc).__name__}: "
-                                  f"{exc}", calls, 0, 0) from exc
+            raise EvaluationError(
+                f"scorer failed on item {item.id!r}: {type(exc).__name__}: {exc}", calls, 0, 0
+            ) from exc
         if not 0.0 <= value <= 1.0:
-            raise EvaluationError(f"scorer returned {value} for item {item.id!r}; scores must "
-                                  "lie in [0, 1]", calls, 0, 0)
+            raise EvaluationError(
+                f"scorer returned {value} for item {item.id!r}; scores must lie in [0, 1]",
+                calls,
+                0,
+                0,
+            )
         answers[item.id][epoch] = completion.text
         scores[item.id][epoch] = value
 
@@ -84,10 +96,20 @@ def evaluate(provider: Provider, items: Sequence[Item], scorer: Callable[[str, I
             stop.set()
             for future in futures:
                 future.cancel()
-            finished = sum(1 for f in futures if f.done() and not f.cancelled() and not f.exception())
+            finished = sum(
+                1 for f in futures if f.done() and not f.cancelled() and not f.exception()
+            )
             exc = failed.exception()
-            message = str(exc) if isinstance(exc, (ProviderError, EvaluationError)) else (
-                f"{type(exc).__name__}: {exc}")
+            message = (
+                str(exc)
+                if isinstance(exc, (ProviderError, EvaluationError))
+                else (f"{type(exc).__name__}: {exc}")
+            )
             raise EvaluationError(message, calls, finished, len(tasks))
-    return Evaluation({i: sum(s) / epochs for i, s in scores.items()}, answers, calls, usage,
-                      time.perf_counter() - started)
+    return Evaluation(
+        {i: sum(s) / epochs for i, s in scores.items()},
+        answers,
+        calls,
+        usage,
+        time.perf_counter() - started,
+    )

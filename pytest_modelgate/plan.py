@@ -46,17 +46,26 @@ def render_plan(loaded: list[LoadedGate], models: tuple[str, ...]) -> list[str]:
             static = g.gate.models[model].provider == "static"
             for bench in g.gate.benchmarks():
                 dataset = g.datasets.get(bench.name)
-                n = (g.gate.models[model].scores[bench.name].n if static
-                     else len(dataset.items) if dataset else 0)
+                n = (
+                    g.gate.models[model].scores[bench.name].n
+                    if static
+                    else len(dataset.items)
+                    if dataset
+                    else 0
+                )
                 calls = 0 if static else n * bench.epochs
                 total_calls += calls
-                lines.append(f"{g.gate.path.name}::{bench.domain}::{bench.name}[{model}]: n={n}, "
-                             f"epochs={bench.epochs}, model calls={calls}")
+                lines.append(
+                    f"{g.gate.path.name}::{bench.domain}::{bench.name}[{model}]: n={n}, "
+                    f"epochs={bench.epochs}, model calls={calls}"
+                )
                 for t in bench.thresholds + bench.floors:
                     method, se = planned_se(max(n, 1), _reference(g, bench, t))
                     mdd = minimum_detectable_difference(se, confidence)
                     warn = "  <- cannot resolve the margin with this n" if mdd > t.margin else ""
-                    lines.append(f"    {t.id}: {method}, margin {t.margin:.3f}, minimum detectable "
-                                 f"difference {mdd:.3f} ({confidence:.0%}, 80% power){warn}")
+                    lines.append(
+                        f"    {t.id}: {method}, margin {t.margin:.3f}, minimum detectable "
+                        f"difference {mdd:.3f} ({confidence:.0%}, 80% power){warn}"
+                    )
     lines.append(f"total model calls: {total_calls}")
     return lines

@@ -35,7 +35,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     for option, key, kind, _ in OPTIONS:
         flag = "--" + option.replace("_", "-")
         if kind == "flag":
-            group.addoption(flag, action="store_true", dest=option, default=None, help=_HELP[option])
+            group.addoption(
+                flag, action="store_true", dest=option, default=None, help=_HELP[option]
+            )
             parser.addini(key, _HELP[option], type="bool", default=False)
         else:
             metavar = {"int": "N", "path": "PATH"}.get(kind, "NAME")
@@ -60,7 +62,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    if file_path.name.endswith((".gate.yaml", ".gate.yml")) and parent.config.getoption("modelgate"):
+    if file_path.name.endswith((".gate.yaml", ".gate.yml")) and parent.config.getoption(
+        "modelgate"
+    ):
         from .collect import SESSION_KEY, GateFile
 
         if SESSION_KEY in parent.config.stash:
@@ -102,8 +106,12 @@ class ModelgateReporter:
 
         try:
             if state._run is not None:
-                self.reports = assemble(state.run, list(state.loaded.values()),
-                                        state.settings.models, smoke=state.settings.limit is not None)
+                self.reports = assemble(
+                    state.run,
+                    list(state.loaded.values()),
+                    state.settings.models,
+                    smoke=state.settings.limit is not None,
+                )
                 self._write_files()
         finally:
             state.close()

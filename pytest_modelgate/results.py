@@ -40,7 +40,9 @@ def benchmark_entry(result: Any) -> dict[str, Any]:
         "interval_method": est.method if est else None,
         "epochs": result.spec.epochs,
         "higher_is_safer": result.spec.higher_is_safer,
-        "calls": result.calls, "cached": result.cached, "errors": result.errors,
+        "calls": result.calls,
+        "cached": result.cached,
+        "errors": result.errors,
         "tier": result.tier,
         "error": result.error,
         "thresholds": [threshold_entry(t) for t in result.thresholds],
@@ -69,10 +71,17 @@ def threshold_entry(t: Any) -> dict[str, Any]:
     }
 
 
-def build_results(*, candidate: Mapping[str, Any], release: Mapping[str, Any],
-                  domains: Mapping[str, Mapping[str, Any]], benchmarks: Mapping[str, Any],
-                  smoke: bool, confidence: float, decision: str,
-                  baselines: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+def build_results(
+    *,
+    candidate: Mapping[str, Any],
+    release: Mapping[str, Any],
+    domains: Mapping[str, Mapping[str, Any]],
+    benchmarks: Mapping[str, Any],
+    smoke: bool,
+    confidence: float,
+    decision: str,
+    baselines: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
     return {
         "schema": RESULTS_SCHEMA,
         "modelgate_version": __version__,
@@ -103,11 +112,18 @@ def load_baseline(path: Path, name: str) -> dict[str, Evidence]:
     except ValueError as exc:
         raise BaselineFileError(path, "", f"not valid JSON: {exc}") from None
     if not isinstance(data, dict) or data.get("schema") != RESULTS_SCHEMA:
-        raise BaselineFileError(path, "schema", f"not a pytest-modelgate results file of schema "
-                                f"{RESULTS_SCHEMA} (record one with --modelgate-record-baseline)")
+        raise BaselineFileError(
+            path,
+            "schema",
+            f"not a pytest-modelgate results file of schema "
+            f"{RESULTS_SCHEMA} (record one with --modelgate-record-baseline)",
+        )
     if data.get("smoke"):
-        raise BaselineFileError(path, "smoke", "a smoke run (--modelgate-limit) cannot serve as "
-                                "a baseline; record it from a full run")
+        raise BaselineFileError(
+            path,
+            "smoke",
+            "a smoke run (--modelgate-limit) cannot serve as a baseline; record it from a full run",
+        )
     benchmarks = data.get("benchmarks")
     if not isinstance(benchmarks, dict):
         raise BaselineFileError(path, "benchmarks", "missing or not a mapping")
@@ -120,16 +136,23 @@ def load_baseline(path: Path, name: str) -> dict[str, Evidence]:
             continue  # an errored benchmark is no evidence; thresholds needing it will say so
         score, n, items = entry.get("score"), entry.get("n"), entry.get("items") or None
         if not _is_number(score) or not 0 <= score <= 1:
-            raise BaselineFileError(path, f"{key}.score", f"expected a number in [0, 1], got {score!r}")
+            raise BaselineFileError(
+                path, f"{key}.score", f"expected a number in [0, 1], got {score!r}"
+            )
         if not isinstance(n, int) or isinstance(n, bool) or n < 1:
             raise BaselineFileError(path, f"{key}.n", f"expected a positive integer, got {n!r}")
-        if items is not None and (not isinstance(items, dict)
-                                  or not all(_is_number(v) for v in items.values())):
+        if items is not None and (
+            not isinstance(items, dict) or not all(_is_number(v) for v in items.values())
+        ):
             raise BaselineFileError(path, f"{key}.items", "expected a mapping of item id to score")
         kind = "per-item results" if items else "aggregate"
-        evidence[bench] = Evidence(f"{name} ({kind}, {Path(path).name})", float(score), n,
-                                   {str(k): float(v) for k, v in items.items()} if items else None,
-                                   name=name)
+        evidence[bench] = Evidence(
+            f"{name} ({kind}, {Path(path).name})",
+            float(score),
+            n,
+            {str(k): float(v) for k, v in items.items()} if items else None,
+            name=name,
+        )
     return evidence
 
 

@@ -90,12 +90,12 @@ class ThresholdSpec:
     """A risk threshold (``above:``) or a floor (``at_least:``)."""
 
     id: str
-    kind: str                       # "risk" | "floor"
-    reference: float | str          # a number, "ecosystem" or a baseline name
+    kind: str  # "risk" | "floor"
+    reference: float | str  # a number, "ecosystem" or a baseline name
     margin: float = 0.0
-    tier: str | None = None         # risk thresholds only
+    tier: str | None = None  # risk thresholds only
     line: int = 0
-    key: str = ""                   # dotted path, for messages
+    key: str = ""  # dotted path, for messages
 
 
 @dataclass(frozen=True)
@@ -169,8 +169,14 @@ class _Reader:
             return container.item_lines[key]
         return None
 
-    def mapping(self, value: Any, line: int | None, key: str, allowed: Collection[str],
-                required: Collection[str] = ()) -> LineDict | None:
+    def mapping(
+        self,
+        value: Any,
+        line: int | None,
+        key: str,
+        allowed: Collection[str],
+        required: Collection[str] = (),
+    ) -> LineDict | None:
         if not isinstance(value, dict):
             self.problem(line, key, f"expected a mapping, got {_kind(value)}")
             return None
@@ -180,11 +186,20 @@ class _Reader:
                 self.problem(self.line_of(value, name), _join(key, name), f"unknown key; {hint}")
         for name in required:
             if name not in value:
-                self.problem(getattr(value, "line", line), _join(key, name), "required key is missing")
+                self.problem(
+                    getattr(value, "line", line), _join(key, name), "required key is missing"
+                )
         return value  # type: ignore[return-value]
 
-    def get(self, m: LineDict, name: str, key: str, kind: str, default: Any = _MISSING,
-            choices: Collection[str] | None = None) -> Any:
+    def get(
+        self,
+        m: LineDict,
+        name: str,
+        key: str,
+        kind: str,
+        default: Any = _MISSING,
+        choices: Collection[str] | None = None,
+    ) -> Any:
         """Typed read of ``m[name]``; records a problem and returns ``default`` when invalid."""
         if name not in m:
             return None if default is _MISSING else default
@@ -193,14 +208,19 @@ class _Reader:
             try:
                 value = expand_env(value, self.environ)
             except KeyError as missing:
-                self.problem(line, full, f"environment variable ${{{missing.args[0]}}} is not set "
-                             "and has no default; write ${VAR:-default} or set it")
+                self.problem(
+                    line,
+                    full,
+                    f"environment variable ${{{missing.args[0]}}} is not set "
+                    "and has no default; write ${VAR:-default} or set it",
+                )
                 return None if default is _MISSING else default
         ok = {
             "str": isinstance(value, str) and value != "",
             "bool": isinstance(value, bool),
             "int": isinstance(value, int) and not isinstance(value, bool),
-            "number": isinstance(value, (int, float)) and not isinstance(value, bool)
+            "number": isinstance(value, (int, float))
+            and not isinstance(value, bool)
             and math.isfinite(value),
             "mapping": isinstance(value, dict),
         }[kind]
@@ -208,7 +228,9 @@ class _Reader:
             self.problem(line, full, f"expected {_KIND_WORDS[kind]}, got {_kind(value)}")
             return None if default is _MISSING else default
         if choices is not None and value not in choices:
-            self.problem(line, full, f"{value!r} is not valid; valid: {', '.join(map(str, choices))}")
+            self.problem(
+                line, full, f"{value!r} is not valid; valid: {', '.join(map(str, choices))}"
+            )
             return None if default is _MISSING else default
         return value
 
@@ -217,20 +239,44 @@ class _Reader:
         return (self.base / value) if value else None
 
 
-_KIND_WORDS = {"str": "a non-empty string", "bool": "true or false", "int": "an integer",
-               "number": "a number", "mapping": "a mapping"}
+_KIND_WORDS = {
+    "str": "a non-empty string",
+    "bool": "true or false",
+    "int": "an integer",
+    "number": "a number",
+    "mapping": "a mapping",
+}
 _UNKNOWN_KEY_HINTS = {
     "api_key": "never write a key in a gate file: put it in an environment variable "
-               "and name the variable in api_key_env",
+    "and name the variable in api_key_env",
 }
 
 _TOP_KEYS = ("version", "description", "policy", "models", "baselines", "domains")
 _POLICY_KEYS = ("ladder", "allowed", "confidence", "decision", "inconclusive")
-_MODEL_KEYS = ("provider", "model", "base_url", "api_key_env", "params", "concurrency",
-               "timeout_s", "max_retries", "scores", "options")
+_MODEL_KEYS = (
+    "provider",
+    "model",
+    "base_url",
+    "api_key_env",
+    "params",
+    "concurrency",
+    "timeout_s",
+    "max_retries",
+    "scores",
+    "options",
+)
 _BASELINE_KEYS = ("results", "scores", "source")
-_BENCHMARK_KEYS = ("dataset", "format", "scorer", "limit", "epochs", "higher_is_safer",
-                   "description", "thresholds", "floors")
+_BENCHMARK_KEYS = (
+    "dataset",
+    "format",
+    "scorer",
+    "limit",
+    "epochs",
+    "higher_is_safer",
+    "description",
+    "thresholds",
+    "floors",
+)
 _THRESHOLD_KEYS = ("id", "above", "margin", "tier")
 _FLOOR_KEYS = ("id", "at_least", "margin")
 
@@ -244,12 +290,19 @@ def _join(prefix: str, name: Any) -> str:
 def _kind(value: Any) -> str:
     if value is None:
         return "nothing"
-    return {dict: "a mapping", LineDict: "a mapping", list: "a list", LineList: "a list",
-            str: f"the string {value!r}", bool: f"{value}".lower()}.get(type(value), repr(value))
+    return {
+        dict: "a mapping",
+        LineDict: "a mapping",
+        list: "a list",
+        LineList: "a list",
+        str: f"the string {value!r}",
+        bool: f"{value}".lower(),
+    }.get(type(value), repr(value))
 
 
-def parse_gate_file(path: Path, vocabulary: Vocabulary,
-                    environ: Mapping[str, str] | None = None) -> GateFile:
+def parse_gate_file(
+    path: Path, vocabulary: Vocabulary, environ: Mapping[str, str] | None = None
+) -> GateFile:
     """Parse and validate one gate file; raise ``GateFileError`` listing every problem."""
     path = Path(path)
     try:
@@ -273,8 +326,12 @@ def parse_gate_file(path: Path, vocabulary: Vocabulary,
 def _report_duplicates(r: _Reader, value: Any, key: str) -> None:
     if isinstance(value, LineDict):
         for name, line, first in value.duplicates:
-            r.problem(line, _join(key, name), f"duplicate key (first on line {first}); "
-                      "the second would silently replace the first")
+            r.problem(
+                line,
+                _join(key, name),
+                f"duplicate key (first on line {first}); "
+                "the second would silently replace the first",
+            )
         for name, child in value.items():
             _report_duplicates(r, child, _join(key, name))
     elif isinstance(value, list):
@@ -288,8 +345,11 @@ def _read_gate(r: _Reader, path: Path, data: Any, vocab: Vocabulary) -> GateFile
         return None
     version = top.get("version")
     if "version" in top and (isinstance(version, bool) or version != SCHEMA_VERSION):
-        r.problem(r.line_of(top, "version"), "version",
-                  f"unsupported schema version {top['version']!r}; valid: {SCHEMA_VERSION}")
+        r.problem(
+            r.line_of(top, "version"),
+            "version",
+            f"unsupported schema version {top['version']!r}; valid: {SCHEMA_VERSION}",
+        )
     if not all(k in top for k in ("policy", "models", "domains")):
         return None  # reported as missing required keys; the rest would only repeat it
     if not _names_are_strings(r, top):
@@ -302,27 +362,43 @@ def _read_gate(r: _Reader, path: Path, data: Any, vocab: Vocabulary) -> GateFile
     domains = _read_domains(r, top["domains"], r.line_of(top, "domains"), vocab, policy, declared)
     if policy is None or models is None or domains is None:
         return None
-    return GateFile(path, policy, models, baselines, domains,
-                    description=r.get(top, "description", "", "str"),
-                    models_line=r.line_of(top, "models") or 0)
+    return GateFile(
+        path,
+        policy,
+        models,
+        baselines,
+        domains,
+        description=r.get(top, "description", "", "str"),
+        models_line=r.line_of(top, "models") or 0,
+    )
 
 
 def _names_are_strings(r: _Reader, top: LineDict) -> bool:
     """Names become node ids and report keys: ``2025:`` or ``yes:`` must be quoted."""
     ok = True
-    groups = [("models", top.get("models")), ("baselines", top.get("baselines")),
-              ("domains", top.get("domains"))]
+    groups = [
+        ("models", top.get("models")),
+        ("baselines", top.get("baselines")),
+        ("domains", top.get("domains")),
+    ]
     domains = top.get("domains")
     if isinstance(domains, dict):
-        groups += [(f"domains.{d}.benchmarks", v.get("benchmarks"))
-                   for d, v in domains.items() if isinstance(v, dict)]
+        groups += [
+            (f"domains.{d}.benchmarks", v.get("benchmarks"))
+            for d, v in domains.items()
+            if isinstance(v, dict)
+        ]
     for key, group in groups:
         if not isinstance(group, dict):
             continue
         for name in group:
             if not isinstance(name, str):
-                r.problem(r.line_of(group, name), f"{key}.{name}", f"names must be strings; "
-                          f"YAML read {name!r} as {type(name).__name__}: quote it, e.g. \"{name}\"")
+                r.problem(
+                    r.line_of(group, name),
+                    f"{key}.{name}",
+                    f"names must be strings; "
+                    f'YAML read {name!r} as {type(name).__name__}: quote it, e.g. "{name}"',
+                )
                 ok = False
     return ok
 
@@ -335,15 +411,21 @@ def _read_policy(r: _Reader, raw: Any, line: int | None, vocab: Vocabulary) -> P
     allowed = r.get(m, "allowed", "policy", "str")
     confidence = r.get(m, "confidence", "policy", "number", 0.95)
     if confidence is not None and not 0 < confidence < 1:
-        r.problem(r.line_of(m, "confidence"), "policy.confidence",
-                  f"{confidence} is outside (0, 1); e.g. 0.95")
+        r.problem(
+            r.line_of(m, "confidence"),
+            "policy.confidence",
+            f"{confidence} is outside (0, 1); e.g. 0.95",
+        )
     decision = r.get(m, "decision", "policy", "str", "interval", DECISIONS)
     inconclusive = r.get(m, "inconclusive", "policy", "str", "fail", INCONCLUSIVE_POLICIES)
     if ladder is None or allowed is None:
         return None
     if allowed not in ladder.tiers:
-        r.problem(r.line_of(m, "allowed"), "policy.allowed",
-                  f"{allowed!r} is not a tier of ladder {ladder.name}; valid: {', '.join(ladder.tiers)}")
+        r.problem(
+            r.line_of(m, "allowed"),
+            "policy.allowed",
+            f"{allowed!r} is not a tier of ladder {ladder.name}; valid: {', '.join(ladder.tiers)}",
+        )
         return None
     return Policy(ladder, allowed, confidence, decision, inconclusive)
 
@@ -352,22 +434,37 @@ def _read_ladder(r: _Reader, m: LineDict, vocab: Vocabulary) -> Ladder | None:
     raw, line = m["ladder"], r.line_of(m, "ladder")
     if isinstance(raw, str):
         if raw not in vocab.ladders:
-            r.problem(line, "policy.ladder", f"unknown ladder {raw!r}; valid: "
-                      f"{', '.join(vocab.ladders)}, or an inline list of tiers, lowest first")
+            r.problem(
+                line,
+                "policy.ladder",
+                f"unknown ladder {raw!r}; valid: "
+                f"{', '.join(vocab.ladders)}, or an inline list of tiers, lowest first",
+            )
             return None
         return Ladder(raw, tuple(vocab.ladders[raw]))
-    if (not isinstance(raw, list) or len(raw) < 2
-            or not all(isinstance(t, str) and t for t in raw) or len(set(raw)) != len(raw)):
-        r.problem(line, "policy.ladder", "an inline ladder is a list of at least two distinct "
-                  "tier names, lowest first, e.g. [moderate, high, critical]")
+    if (
+        not isinstance(raw, list)
+        or len(raw) < 2
+        or not all(isinstance(t, str) and t for t in raw)
+        or len(set(raw)) != len(raw)
+    ):
+        r.problem(
+            line,
+            "policy.ladder",
+            "an inline ladder is a list of at least two distinct "
+            "tier names, lowest first, e.g. [moderate, high, critical]",
+        )
         return None
     return Ladder("inline", tuple(raw))
 
 
-def _read_models(r: _Reader, raw: Any, line: int | None,
-                 vocab: Vocabulary) -> dict[str, ModelSpec] | None:
+def _read_models(
+    r: _Reader, raw: Any, line: int | None, vocab: Vocabulary
+) -> dict[str, ModelSpec] | None:
     if not isinstance(raw, dict) or not raw:
-        r.problem(line, "models", "declare at least one model, e.g. candidate: {provider: openai, ...}")
+        r.problem(
+            line, "models", "declare at least one model, e.g. candidate: {provider: openai, ...}"
+        )
         return None
     m = raw
     models = {}
@@ -379,9 +476,12 @@ def _read_models(r: _Reader, raw: Any, line: int | None,
         provider = r.get(s, "provider", key, "str", choices=sorted(vocab.providers))
         api_key_env = r.get(s, "api_key_env", key, "str")
         if api_key_env is not None and not _ENV_NAME.match(api_key_env):
-            r.problem(r.line_of(s, "api_key_env"), f"{key}.api_key_env",
-                      "must be the NAME of an environment variable (upper case, e.g. "
-                      "OPENAI_API_KEY), never the key itself")
+            r.problem(
+                r.line_of(s, "api_key_env"),
+                f"{key}.api_key_env",
+                "must be the NAME of an environment variable (upper case, e.g. "
+                "OPENAI_API_KEY), never the key itself",
+            )
             api_key_env = None
         concurrency = r.get(s, "concurrency", key, "int", 8)
         if concurrency is not None and concurrency < 1:
@@ -395,14 +495,22 @@ def _read_models(r: _Reader, raw: Any, line: int | None,
         if provider is None:
             continue
         models[name] = ModelSpec(
-            name=name, provider=provider, model=r.get(s, "model", key, "str"),
-            base_url=r.get(s, "base_url", key, "str"), api_key_env=api_key_env,
-            params=_expand_tree(r, r.get(s, "params", key, "mapping", {}), f"{key}.params",
-                                r.line_of(s, "params")),
-            concurrency=concurrency or 8, timeout_s=timeout_s or 60.0,
+            name=name,
+            provider=provider,
+            model=r.get(s, "model", key, "str"),
+            base_url=r.get(s, "base_url", key, "str"),
+            api_key_env=api_key_env,
+            params=_expand_tree(
+                r, r.get(s, "params", key, "mapping", {}), f"{key}.params", r.line_of(s, "params")
+            ),
+            concurrency=concurrency or 8,
+            timeout_s=timeout_s or 60.0,
             max_retries=3 if max_retries is None else max_retries,
-            scores=_read_scores(r, s, key), options=r.get(s, "options", key, "mapping", {}),
-            line=r.line_of(m, name) or 0, scores_line=r.line_of(s, "scores") or 0)
+            scores=_read_scores(r, s, key),
+            options=r.get(s, "options", key, "mapping", {}),
+            line=r.line_of(m, name) or 0,
+            scores_line=r.line_of(s, "scores") or 0,
+        )
     return models
 
 
@@ -416,8 +524,12 @@ def _expand_tree(r: _Reader, value: Any, key: str, line: int | None) -> Any:
         try:
             return expand_env(value, r.environ)
         except KeyError as missing:
-            r.problem(line, key, f"environment variable ${{{missing.args[0]}}} is not set "
-                      "and has no default; write ${VAR:-default} or set it")
+            r.problem(
+                line,
+                key,
+                f"environment variable ${{{missing.args[0]}}} is not set "
+                "and has no default; write ${VAR:-default} or set it",
+            )
     return value
 
 
@@ -432,8 +544,11 @@ def _read_scores(r: _Reader, parent: LineDict, key: str) -> dict[str, AggregateS
         score = r.get(e, "score", bkey, "number")
         n = r.get(e, "n", bkey, "int")
         if score is not None and not 0 <= score <= 1:
-            r.problem(r.line_of(e, "score"), f"{bkey}.score",
-                      f"{score} is outside [0, 1]; write proportions (0.705, not 70.5)")
+            r.problem(
+                r.line_of(e, "score"),
+                f"{bkey}.score",
+                f"{score} is outside [0, 1]; write proportions (0.705, not 70.5)",
+            )
             continue
         if n is not None and n < 1:
             r.problem(r.line_of(e, "n"), f"{bkey}.n", "must be at least 1")
@@ -451,63 +566,103 @@ def _read_baselines(r: _Reader, raw: Any, line: int | None) -> dict[str, Baselin
     for name, spec in raw.items():
         key = f"baselines.{name}"
         if name == ECOSYSTEM:
-            r.problem(r.line_of(raw, name), key, f"{ECOSYSTEM!r} is reserved (it means the best "
-                      "baseline); choose another name")
+            r.problem(
+                r.line_of(raw, name),
+                key,
+                f"{ECOSYSTEM!r} is reserved (it means the best baseline); choose another name",
+            )
             continue
         s = r.mapping(spec, r.line_of(raw, name), key, _BASELINE_KEYS)
         if s is None:
             continue
         if ("results" in s) == ("scores" in s):
-            r.problem(s.line, key, "give exactly one of results: (a results.json with per-item "
-                      "scores) or scores: ({benchmark: {score, n}})")
+            r.problem(
+                s.line,
+                key,
+                "give exactly one of results: (a results.json with per-item "
+                "scores) or scores: ({benchmark: {score, n}})",
+            )
             continue
         results = r.path(s, "results", key)
         if results is not None and not results.is_file():
             r.problem(r.line_of(s, "results"), f"{key}.results", f"file not found: {results}")
             continue
-        baselines[name] = BaselineSpec(name, results, _read_scores(r, s, key),
-                                       r.get(s, "source", key, "str"), line=s.line,
-                                       results_line=r.line_of(s, "results") or 0)
+        baselines[name] = BaselineSpec(
+            name,
+            results,
+            _read_scores(r, s, key),
+            r.get(s, "source", key, "str"),
+            line=s.line,
+            results_line=r.line_of(s, "results") or 0,
+        )
     return baselines
 
 
-def _read_domains(r: _Reader, raw: Any, line: int | None, vocab: Vocabulary,
-                  policy: Policy | None, baselines: set[str]) -> tuple[DomainSpec, ...] | None:
+def _read_domains(
+    r: _Reader,
+    raw: Any,
+    line: int | None,
+    vocab: Vocabulary,
+    policy: Policy | None,
+    baselines: set[str],
+) -> tuple[DomainSpec, ...] | None:
     if not isinstance(raw, dict) or not raw:
-        r.problem(line, "domains", "declare at least one domain with benchmarks, e.g. "
-                  "cybersecurity: {benchmarks: {...}}")
+        r.problem(
+            line,
+            "domains",
+            "declare at least one domain with benchmarks, e.g. cybersecurity: {benchmarks: {...}}",
+        )
         return None
     domains, seen = [], {}
     for dname, draw in raw.items():
         dkey = f"domains.{dname}"
-        d = r.mapping(draw, r.line_of(raw, dname), dkey, ("benchmarks", "description"),
-                      required=("benchmarks",))
+        d = r.mapping(
+            draw,
+            r.line_of(raw, dname),
+            dkey,
+            ("benchmarks", "description"),
+            required=("benchmarks",),
+        )
         if d is None or "benchmarks" not in d:
             continue
         braw = d["benchmarks"]
         if not isinstance(braw, dict) or not braw:
-            r.problem(r.line_of(d, "benchmarks"), f"{dkey}.benchmarks",
-                      "declare at least one benchmark")
+            r.problem(
+                r.line_of(d, "benchmarks"), f"{dkey}.benchmarks", "declare at least one benchmark"
+            )
             continue
         benches = []
         for bname, bspec in braw.items():
             bkey = f"{dkey}.benchmarks.{bname}"
             if bname in seen:
-                r.problem(r.line_of(braw, bname), bkey, f"duplicate benchmark name (also in "
-                          f"domain {seen[bname]}); benchmark names are unique in a gate file")
+                r.problem(
+                    r.line_of(braw, bname),
+                    bkey,
+                    f"duplicate benchmark name (also in "
+                    f"domain {seen[bname]}); benchmark names are unique in a gate file",
+                )
                 continue
             seen[bname] = dname
-            bench = _read_benchmark(r, bname, dname, bspec, r.line_of(braw, bname), bkey, vocab,
-                                    policy, baselines)
+            bench = _read_benchmark(
+                r, bname, dname, bspec, r.line_of(braw, bname), bkey, vocab, policy, baselines
+            )
             if bench is not None:
                 benches.append(bench)
         domains.append(DomainSpec(dname, tuple(benches), line=r.line_of(raw, dname) or 0))
     return tuple(domains)
 
 
-def _read_benchmark(r: _Reader, name: str, domain: str, raw: Any, line: int | None, key: str,
-                    vocab: Vocabulary, policy: Policy | None,
-                    baselines: set[str]) -> BenchmarkSpec | None:
+def _read_benchmark(
+    r: _Reader,
+    name: str,
+    domain: str,
+    raw: Any,
+    line: int | None,
+    key: str,
+    vocab: Vocabulary,
+    policy: Policy | None,
+    baselines: set[str],
+) -> BenchmarkSpec | None:
     # A static candidate's benchmark has no dataset, so nothing to format or score.
     needs = ("format", "scorer") if isinstance(raw, dict) and "dataset" in raw else ()
     b = r.mapping(raw, line, key, _BENCHMARK_KEYS, required=needs)
@@ -525,17 +680,28 @@ def _read_benchmark(r: _Reader, name: str, domain: str, raw: Any, line: int | No
     thresholds = _read_limits(r, b, "thresholds", key, policy, baselines)
     floors = _read_limits(r, b, "floors", key, policy, baselines)
     if not thresholds and not floors and not any(p.key.startswith(key) for p in r.problems):
-        r.problem(line, key, "a benchmark needs at least one threshold (above:) or floor "
-                  "(at_least:), otherwise it gates nothing")
+        r.problem(
+            line,
+            key,
+            "a benchmark needs at least one threshold (above:) or floor "
+            "(at_least:), otherwise it gates nothing",
+        )
     return BenchmarkSpec(
-        name=name, domain=domain, dataset=dataset,
+        name=name,
+        domain=domain,
+        dataset=dataset,
         format=r.get(b, "format", key, "str", "mcq", sorted(vocab.formats)),
         scorer=r.get(b, "scorer", key, "str", "choice", _scorer_choices(b, vocab)),
-        limit=limit, epochs=epochs or 1,
+        limit=limit,
+        epochs=epochs or 1,
         higher_is_safer=r.get(b, "higher_is_safer", key, "bool", False),
         description=r.get(b, "description", key, "str"),
-        thresholds=thresholds, floors=floors, line=line or 0,
-        dataset_line=r.line_of(b, "dataset") or 0, scorer_line=r.line_of(b, "scorer") or 0)
+        thresholds=thresholds,
+        floors=floors,
+        line=line or 0,
+        dataset_line=r.line_of(b, "dataset") or 0,
+        scorer_line=r.line_of(b, "scorer") or 0,
+    )
 
 
 def _scorer_choices(b: LineDict, vocab: Vocabulary) -> Collection[str] | None:
@@ -544,8 +710,9 @@ def _scorer_choices(b: LineDict, vocab: Vocabulary) -> Collection[str] | None:
     return None if isinstance(scorer, str) and ":" in scorer else sorted(vocab.scorers)
 
 
-def _read_limits(r: _Reader, b: LineDict, which: str, bkey: str, policy: Policy | None,
-                 baselines: set[str]) -> tuple[ThresholdSpec, ...]:
+def _read_limits(
+    r: _Reader, b: LineDict, which: str, bkey: str, policy: Policy | None, baselines: set[str]
+) -> tuple[ThresholdSpec, ...]:
     if which not in b:
         return ()
     raw, key = b[which], f"{bkey}.{which}"
@@ -557,53 +724,92 @@ def _read_limits(r: _Reader, b: LineDict, which: str, bkey: str, policy: Policy 
     out, ids = [], {}
     for i, entry in enumerate(raw):
         ikey = _join(key, i)
-        e = r.mapping(entry, raw.item_lines[i], ikey, _THRESHOLD_KEYS if risk else _FLOOR_KEYS,
-                      required=(ref_key, "tier") if risk else (ref_key,))
+        e = r.mapping(
+            entry,
+            raw.item_lines[i],
+            ikey,
+            _THRESHOLD_KEYS if risk else _FLOOR_KEYS,
+            required=(ref_key, "tier") if risk else (ref_key,),
+        )
         if e is None or ref_key not in e:
             continue
         ref = e[ref_key]
-        if isinstance(ref, bool) or not isinstance(ref, (int, float, str)) or (
-                isinstance(ref, float) and not math.isfinite(ref)):
-            r.problem(r.line_of(e, ref_key), f"{ikey}.{ref_key}",
-                      f"expected a number, '{ECOSYSTEM}' or a baseline name, got {_kind(ref)}")
+        if (
+            isinstance(ref, bool)
+            or not isinstance(ref, (int, float, str))
+            or (isinstance(ref, float) and not math.isfinite(ref))
+        ):
+            r.problem(
+                r.line_of(e, ref_key),
+                f"{ikey}.{ref_key}",
+                f"expected a number, '{ECOSYSTEM}' or a baseline name, got {_kind(ref)}",
+            )
             continue
         if isinstance(ref, str) and ref != ECOSYSTEM and ref not in baselines:
-            r.problem(r.line_of(e, ref_key), f"{ikey}.{ref_key}", f"unknown baseline {ref!r}; "
-                      f"valid: a number, {ECOSYSTEM}, {', '.join(sorted(baselines)) or '(no baselines declared)'}")
+            r.problem(
+                r.line_of(e, ref_key),
+                f"{ikey}.{ref_key}",
+                f"unknown baseline {ref!r}; "
+                f"valid: a number, {ECOSYSTEM}, "
+                f"{', '.join(sorted(baselines)) or '(no baselines declared)'}",
+            )
             continue
         if isinstance(ref, str) and ref == ECOSYSTEM and not baselines:
-            r.problem(r.line_of(e, ref_key), f"{ikey}.{ref_key}",
-                      f"'{ECOSYSTEM}' needs at least one entry under baselines:")
+            r.problem(
+                r.line_of(e, ref_key),
+                f"{ikey}.{ref_key}",
+                f"'{ECOSYSTEM}' needs at least one entry under baselines:",
+            )
             continue
         margin = r.get(e, "margin", ikey, "number", 0.0)
         if margin is not None and margin < 0:
-            r.problem(r.line_of(e, "margin"), f"{ikey}.margin",
-                      f"{margin} is negative; a margin is a tolerance >= 0")
+            r.problem(
+                r.line_of(e, "margin"),
+                f"{ikey}.margin",
+                f"{margin} is negative; a margin is a tolerance >= 0",
+            )
             continue
         tier = r.get(e, "tier", ikey, "str") if risk else None
         if risk and tier is not None and policy is not None:
             ladder = policy.ladder
             if tier not in ladder.tiers:
-                r.problem(r.line_of(e, "tier"), f"{ikey}.tier", f"{tier!r} is not a tier of ladder "
-                          f"{ladder.name}; valid: {', '.join(ladder.tiers[1:])}")
+                r.problem(
+                    r.line_of(e, "tier"),
+                    f"{ikey}.tier",
+                    f"{tier!r} is not a tier of ladder "
+                    f"{ladder.name}; valid: {', '.join(ladder.tiers[1:])}",
+                )
                 continue
             if tier == ladder.lowest:
-                r.problem(r.line_of(e, "tier"), f"{ikey}.tier", f"{tier!r} is the ladder's lowest "
-                          f"tier, which every model has; valid: {', '.join(ladder.tiers[1:])}")
+                r.problem(
+                    r.line_of(e, "tier"),
+                    f"{ikey}.tier",
+                    f"{tier!r} is the ladder's lowest "
+                    f"tier, which every model has; valid: {', '.join(ladder.tiers[1:])}",
+                )
                 continue
         if risk and tier is None:
             continue
         tid = r.get(e, "id", ikey, "str") or _default_id(ref_key, ref)
         if tid in ids:
-            r.problem(r.line_of(e, "id") or raw.item_lines[i],
-                      f"{ikey}.id" if "id" in e else ikey, f"duplicate id {tid!r} (also "
-                      f"line {ids[tid]}); give one of them an explicit id:")
+            r.problem(
+                r.line_of(e, "id") or raw.item_lines[i],
+                f"{ikey}.id" if "id" in e else ikey,
+                f"duplicate id {tid!r} (also line {ids[tid]}); give one of them an explicit id:",
+            )
             continue
         ids[tid] = raw.item_lines[i]
-        out.append(ThresholdSpec(tid, "risk" if risk else "floor",
-                                 float(ref) if not isinstance(ref, str) else ref,
-                                 float(margin or 0.0), tier, line=raw.item_lines[i],
-                                 key=f"{ikey}.{ref_key}"))
+        out.append(
+            ThresholdSpec(
+                tid,
+                "risk" if risk else "floor",
+                float(ref) if not isinstance(ref, str) else ref,
+                float(margin or 0.0),
+                tier,
+                line=raw.item_lines[i],
+                key=f"{ikey}.{ref_key}",
+            )
+        )
     return tuple(out)
 
 

@@ -37,15 +37,18 @@ class ModelgateSession:
         if self._run is None:
             cache = getattr(self.config, "cache", None)  # absent under -p no:cacheprovider
             work_dir = Path(str(cache.mkdir("modelgate"))) if cache else Path(tempfile.mkdtemp())
-            self._run = GateRun(self.registries, work_dir,
-                                lambda result: self.config.hook.pytest_modelgate_benchmark_done(
-                                    result=result))
+            self._run = GateRun(
+                self.registries,
+                work_dir,
+                lambda result: self.config.hook.pytest_modelgate_benchmark_done(result=result),
+            )
         return self._run
 
     def load(self, path: Path) -> LoadedGate:
         if path not in self.loaded:
-            self.loaded[path] = load(path, self.registries, self.settings.models,
-                                     limit=self.settings.limit)
+            self.loaded[path] = load(
+                path, self.registries, self.settings.models, limit=self.settings.limit
+            )
         return self.loaded[path]
 
     def domain(self, loaded: LoadedGate, name: str, model: str) -> DomainResult:

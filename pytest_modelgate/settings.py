@@ -36,22 +36,29 @@ class Settings:
     plan: bool = False
 
 
-def resolve_settings(cli: Callable[[str], Any], ini: Callable[[str], Any],
-                     rootdir: Path) -> Settings:
-    """``cli(name)`` returns None when the flag was not given; ``ini(key)`` returns "" when unset."""
+def resolve_settings(
+    cli: Callable[[str], Any], ini: Callable[[str], Any], rootdir: Path
+) -> Settings:
+    """``cli(name)`` is None when the flag was not given; ``ini(key)`` is "" when unset."""
     values: dict[str, Any] = {}
     for option, key, kind, default in OPTIONS:
         raw, origin = cli(option), f"--{option.replace('_', '-')}"
         if raw is None or raw is False:
             raw, origin = ini(key), f"ini key {key}"
-        values[option] = default if raw in (None, "", False, []) else _convert(raw, kind, origin, rootdir)
+        values[option] = (
+            default if raw in (None, "", False, []) else _convert(raw, kind, origin, rootdir)
+        )
     models = tuple(m.strip() for m in str(values["modelgate_model"]).split(",") if m.strip())
     if not models:
         raise SettingsError("--modelgate-model: expected NAME[,NAME], got nothing")
-    return Settings(enabled=bool(values["modelgate"]), models=models,
-                    report_dir=values["modelgate_report"],
-                    record_baseline=values["modelgate_record_baseline"],
-                    limit=values["modelgate_limit"], plan=bool(values["modelgate_plan"]))
+    return Settings(
+        enabled=bool(values["modelgate"]),
+        models=models,
+        report_dir=values["modelgate_report"],
+        record_baseline=values["modelgate_record_baseline"],
+        limit=values["modelgate_limit"],
+        plan=bool(values["modelgate_plan"]),
+    )
 
 
 def _convert(raw: Any, kind: str, origin: str, rootdir: Path) -> Any:

@@ -148,8 +148,11 @@ def _multinomial_mean(rng: random.Random, levels: Counter[float], n: int) -> flo
 
 
 def _bootstrap(
-    values: list[float], clusters: Sequence[str | None] | None, confidence: float,
-    seed: int, resamples: int,
+    values: list[float],
+    clusters: Sequence[str | None] | None,
+    confidence: float,
+    seed: int,
+    resamples: int,
 ) -> Estimate:
     """Bootstrap of the mean over items, or over clusters (ratio of resampled sums to sizes).
 
@@ -208,8 +211,12 @@ def _clustered(clusters: Sequence[str | None] | None, n: int) -> Sequence[str | 
 
 
 def score_interval(
-    values: Sequence[float], confidence: float, *, clusters: Sequence[str | None] | None = None,
-    seed: int = 0, resamples: int = 2000,
+    values: Sequence[float],
+    confidence: float,
+    *,
+    clusters: Sequence[str | None] | None = None,
+    seed: int = 0,
+    resamples: int = 2000,
 ) -> Estimate:
     """Mean of per-item scores: Wilson when binary and unclustered, else a seeded bootstrap."""
     z_value(confidence)
@@ -229,14 +236,25 @@ def _not_narrower(clustered: Estimate, naive: Estimate) -> Estimate:
     keep the union of both intervals and the larger standard error."""
     if clustered.low <= naive.low and clustered.high >= naive.high:
         return clustered
-    return Estimate(clustered.value, min(clustered.low, naive.low),
-                    max(clustered.high, naive.high), max(clustered.se, naive.se), clustered.n,
-                    f"{clustered.method}, widened to the unclustered interval",
-                    clustered.n_clusters)
+    return Estimate(
+        clustered.value,
+        min(clustered.low, naive.low),
+        max(clustered.high, naive.high),
+        max(clustered.se, naive.se),
+        clustered.n,
+        f"{clustered.method}, widened to the unclustered interval",
+        clustered.n_clusters,
+    )
 
 
 def _mover(
-    p1: float, l1: float, u1: float, p2: float, l2: float, u2: float, phi: float = 0.0,
+    p1: float,
+    l1: float,
+    u1: float,
+    p2: float,
+    l2: float,
+    u2: float,
+    phi: float = 0.0,
 ) -> tuple[float, float]:
     """Newcombe square-and-add: combine two intervals into one for p1 - p2 (phi: correlation)."""
     d = p1 - p2
@@ -253,8 +271,9 @@ def _check_reference(score: float, n: int) -> None:
         raise ValueError(f"reference score must be within [0, 1], got {score!r}")
 
 
-def _independent(cand: Estimate, ref_score: float, ref_n: int, confidence: float,
-                 method: str) -> Estimate:
+def _independent(
+    cand: Estimate, ref_score: float, ref_n: int, confidence: float, method: str
+) -> Estimate:
     ref = aggregate_interval(ref_score, ref_n, confidence)
     low, high = _mover(cand.value, cand.low, cand.high, ref.value, ref.low, ref.high)
     se = math.hypot(cand.se, ref.se)
@@ -262,8 +281,13 @@ def _independent(cand: Estimate, ref_score: float, ref_n: int, confidence: float
 
 
 def paired_difference(
-    candidate: Sequence[float], reference: Sequence[float], confidence: float, *,
-    clusters: Sequence[str | None] | None = None, seed: int = 0, resamples: int = 2000,
+    candidate: Sequence[float],
+    reference: Sequence[float],
+    confidence: float,
+    *,
+    clusters: Sequence[str | None] | None = None,
+    seed: int = 0,
+    resamples: int = 2000,
 ) -> Estimate:
     """mean(candidate) - mean(reference) on the same items, in the same order."""
     z = z_value(confidence)
@@ -292,8 +316,9 @@ def paired_difference(
         return Estimate(p1 - p2, low, high, se, n, "paired, Newcombe method 10")
     diffs = [c - r for c, r in zip(cs, rs, strict=True)]
     est = _bootstrap(diffs, clusters, confidence, seed, resamples)
-    est = Estimate(est.value, est.low, est.high, est.se, est.n, "paired " + est.method,
-                   est.n_clusters)
+    est = Estimate(
+        est.value, est.low, est.high, est.se, est.n, "paired " + est.method, est.n_clusters
+    )
     if clusters is None:
         return est
     naive = paired_difference(cs, rs, confidence, seed=seed, resamples=resamples)
@@ -301,8 +326,14 @@ def paired_difference(
 
 
 def unpaired_difference(
-    candidate: Sequence[float], reference_score: float, reference_n: int, confidence: float, *,
-    clusters: Sequence[str | None] | None = None, seed: int = 0, resamples: int = 2000,
+    candidate: Sequence[float],
+    reference_score: float,
+    reference_n: int,
+    confidence: float,
+    *,
+    clusters: Sequence[str | None] | None = None,
+    seed: int = 0,
+    resamples: int = 2000,
 ) -> Estimate:
     """Candidate per-item scores vs a reference known only as an aggregate {score, n}."""
     _check_reference(reference_score, reference_n)
@@ -315,13 +346,18 @@ def unpaired_difference(
 
 
 def aggregate_difference(
-    score: float, n: int, reference_score: float, reference_n: int, confidence: float,
+    score: float,
+    n: int,
+    reference_score: float,
+    reference_n: int,
+    confidence: float,
 ) -> Estimate:
     """Both sides are published aggregates: Newcombe method 10 for independent proportions."""
     _check_reference(reference_score, reference_n)
     cand = aggregate_interval(score, n, confidence)
-    return _independent(cand, reference_score, reference_n, confidence,
-                        "unpaired aggregates, Newcombe method 10")
+    return _independent(
+        cand, reference_score, reference_n, confidence, "unpaired aggregates, Newcombe method 10"
+    )
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:

@@ -43,8 +43,9 @@ class Ladder:
         return self.rank(tier) > self.rank(allowed)
 
 
-def decide_threshold(risk_low: float, risk_high: float, risk_value: float, margin: float,
-                     decision: str) -> str:
+def decide_threshold(
+    risk_low: float, risk_high: float, risk_value: float, margin: float, decision: str
+) -> str:
     """Outcome of a risk threshold, given the interval and point estimate of the *risk
     difference* (positive = riskier than the reference)."""
     if decision == "point":
@@ -72,7 +73,10 @@ def counts_as_crossed(outcome: str, inconclusive_policy: str) -> bool:
     return outcome == CROSSED or (outcome == INCONCLUSIVE and inconclusive_policy == "fail")
 
 
-def benchmark_tier(ladder: Ladder, outcomes: Sequence[tuple[str, str]], inconclusive_policy: str) -> str:
+def benchmark_tier(
+    ladder: Ladder, outcomes: Sequence[tuple[str, str]], inconclusive_policy: str
+) -> str:
     """Highest tier among crossed thresholds; ``outcomes`` holds ``(outcome, tier)`` pairs."""
-    return ladder.max(tier for outcome, tier in outcomes
-                      if counts_as_crossed(outcome, inconclusive_policy))
+    return ladder.max(
+        tier for outcome, tier in outcomes if counts_as_crossed(outcome, inconclusive_policy)
+    )

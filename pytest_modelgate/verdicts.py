@@ -21,15 +21,20 @@ PASSED, FAILED_VERDICT, WARNED = "passed", "failed", "warned"
 class ThresholdResult:
     spec: ThresholdSpec
     comparison: Comparison
-    method: str          # paired | unpaired | absolute | point
-    outcome: str         # crossed | cleared | inconclusive  (floors: met | failed | inconclusive)
-    mdd: float           # minimum detectable difference at 80% power
-    verdict: str         # passed | failed | warned
+    method: str  # paired | unpaired | absolute | point
+    outcome: str  # crossed | cleared | inconclusive  (floors: met | failed | inconclusive)
+    mdd: float  # minimum detectable difference at 80% power
+    verdict: str  # passed | failed | warned
     message: str
 
 
-def judge(spec: ThresholdSpec, bench: BenchmarkSpec, comparison: Comparison, policy: Policy,
-          candidate: stats.Estimate) -> ThresholdResult:
+def judge(
+    spec: ThresholdSpec,
+    bench: BenchmarkSpec,
+    comparison: Comparison,
+    policy: Policy,
+    candidate: stats.Estimate,
+) -> ThresholdResult:
     d = comparison.diff
     if spec.kind == "risk":
         # Risk difference: positive means riskier than the reference.
@@ -65,13 +70,21 @@ def _method_label(method: str, interval_method: str) -> str:
     return interval_method if interval_method.startswith(method) else f"{method}, {interval_method}"
 
 
-def explain(spec: ThresholdSpec, c: Comparison, outcome: str, mdd: float, bench: BenchmarkSpec,
-            policy: Policy, candidate: stats.Estimate) -> str:
+def explain(
+    spec: ThresholdSpec,
+    c: Comparison,
+    outcome: str,
+    mdd: float,
+    bench: BenchmarkSpec,
+    policy: Policy,
+    candidate: stats.Estimate,
+) -> str:
     d = c.diff
     pct = f"{policy.confidence:.0%}"
     parts = [
         f"{bench.name} ({bench.domain}) scored {_f(candidate.value)} "
-        f"[{_f(candidate.low)}, {_f(candidate.high)}] (n={candidate.n}, {candidate.method}, {pct}).",
+        f"[{_f(candidate.low)}, {_f(candidate.high)}] "
+        f"(n={candidate.n}, {candidate.method}, {pct}).",
         f"Reference {_f(c.reference)}: {c.reference_source}.",
         f"Difference {_signed(d.value)} [{_signed(d.low)}, {_signed(d.high)}] "
         f"({_method_label(c.method, d.method)}, {pct}) against margin {_f(spec.margin)}: "
@@ -80,17 +93,23 @@ def explain(spec: ThresholdSpec, c: Comparison, outcome: str, mdd: float, bench:
     if spec.kind == "risk":
         if bench.higher_is_safer:
             parts.append("Higher is safer here: the risk is scoring below the reference.")
-        parts.append(f"Threshold tier {spec.tier}; allowed tier {policy.allowed} "
-                     f"(ladder {policy.ladder.name}).")
+        parts.append(
+            f"Threshold tier {spec.tier}; allowed tier {policy.allowed} "
+            f"(ladder {policy.ladder.name})."
+        )
     else:
         parts.append(f"Floor: the score may fall at most {_f(spec.margin)} below the reference.")
     if policy.decision == "point":
-        parts.append("Decision by point estimate (weaker: it ignores sampling error; the interval "
-                     "above shows what it cannot rule out).")
+        parts.append(
+            "Decision by point estimate (weaker: it ignores sampling error; the interval "
+            "above shows what it cannot rule out)."
+        )
     parts.append(f"Minimum detectable difference at 80% power: {_f(mdd)}.")
     if outcome == INCONCLUSIVE:
         parts.append(f"Inconclusive counts as {policy.inconclusive!r} (policy.inconclusive).")
         if mdd > spec.margin:
-            parts.append(f"n={d.n} gives a minimum detectable difference of {_f(mdd)} > margin "
-                         f"{_f(spec.margin)}: add items or epochs, or widen the margin.")
+            parts.append(
+                f"n={d.n} gives a minimum detectable difference of {_f(mdd)} > margin "
+                f"{_f(spec.margin)}: add items or epochs, or widen the margin."
+            )
     return " ".join(parts)

@@ -55,8 +55,9 @@ class _LineLoader(yaml.SafeLoader):
             try:
                 hash(key)
             except TypeError:
-                raise YAMLSourceError("invalid YAML: a mapping key must be a plain value, "
-                                      "not a list or mapping", line) from None
+                raise YAMLSourceError(
+                    "invalid YAML: a mapping key must be a plain value, not a list or mapping", line
+                ) from None
             if index >= merged:  # a key written beside a merge overrides it, as YAML says
                 if key in written:
                     result.duplicates.append((key, line, result.key_lines[key]))
@@ -72,8 +73,12 @@ class _LineLoader(yaml.SafeLoader):
         return result
 
 
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _LineLoader.construct_mapping)
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _LineLoader.construct_sequence)
+_LineLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _LineLoader.construct_mapping
+)
+_LineLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _LineLoader.construct_sequence
+)
 
 
 def load_yaml(text: str) -> Any:

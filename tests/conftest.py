@@ -3,20 +3,19 @@ write gate files and datasets into a pytester directory."""
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 import textwrap
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-import importlib
-import pkgutil
-
 import pytest
 import requests  # noqa: F401 - see below
+from openai_server import OpenAIServer
 
 import pytest_modelgate
-from openai_server import OpenAIServer
 
 # pytester's in-process runs restore sys.modules afterwards, so a module first imported
 # inside an inner run is imported again by the next one while other modules keep the old
@@ -50,8 +49,14 @@ def mcq_rows(n: int, correct: int, *, prefix: str = "q", start: int = 0) -> list
     for i in range(n):
         answer = i % 4
         said = "ABCD"[answer] if i < correct else "ABCD"[(answer + 1) % 4]
-        rows.append({"id": f"{prefix}{start + i}", "question": f"Toy question {i}? <<reply:{said}>>",
-                     "choices": ["alpha", "bravo", "charlie", "delta"], "answer": answer})
+        rows.append(
+            {
+                "id": f"{prefix}{start + i}",
+                "question": f"Toy question {i}? <<reply:{said}>>",
+                "choices": ["alpha", "bravo", "charlie", "delta"],
+                "answer": answer,
+            }
+        )
     return rows
 
 

@@ -27,17 +27,24 @@ def scripted_reply(messages: Sequence[Mapping[str, str]]) -> str:
 class OpenAIServer:
     """Serves ``POST /v1/chat/completions`` until ``stop()``; use as a context manager."""
 
-    def __init__(self, reply: Callable[[Sequence[Mapping[str, str]]], str] = scripted_reply, *,
-                 latency_s: float = 0.0, statuses: Sequence[int] = (), retry_after: str | None = None,
-                 always_status: int | None = None, require_key: str | None = None,
-                 body: str | None = None) -> None:
+    def __init__(
+        self,
+        reply: Callable[[Sequence[Mapping[str, str]]], str] = scripted_reply,
+        *,
+        latency_s: float = 0.0,
+        statuses: Sequence[int] = (),
+        retry_after: str | None = None,
+        always_status: int | None = None,
+        require_key: str | None = None,
+        body: str | None = None,
+    ) -> None:
         self.reply = reply
         self.latency_s = latency_s
-        self.statuses = list(statuses)       # returned, in order, before normal answers
+        self.statuses = list(statuses)  # returned, in order, before normal answers
         self.retry_after = retry_after
         self.always_status = always_status
         self.require_key = require_key
-        self.body = body                     # a raw body to send instead of a completion
+        self.body = body  # a raw body to send instead of a completion
         self.requests: list[dict[str, Any]] = []
         self.headers_seen: list[dict[str, str]] = []
         self._lock = threading.Lock()
@@ -98,7 +105,8 @@ class OpenAIServer:
                 if self.path != "/v1/chat/completions":
                     return self._send(404, json.dumps({"error": "not found"}))
                 if server.require_key and self.headers.get("Authorization") != (
-                        f"Bearer {server.require_key}"):
+                    f"Bearer {server.require_key}"
+                ):
                     return self._send(401, json.dumps({"error": "bad key"}))
                 status = server._next_status()
                 if status != 200:
@@ -107,11 +115,26 @@ class OpenAIServer:
                 if server.body is not None:
                     return self._send(200, server.body)
                 text = server.reply(request["messages"])
-                return self._send(200, json.dumps({
-                    "object": "chat.completion", "model": request.get("model"),
-                    "choices": [{"index": 0, "finish_reason": "stop",
-                                 "message": {"role": "assistant", "content": text}}],
-                    "usage": {"prompt_tokens": 10, "completion_tokens": 1, "total_tokens": 11},
-                }))
+                return self._send(
+                    200,
+                    json.dumps(
+                        {
+                            "object": "chat.completion",
+                            "model": request.get("model"),
+                            "choices": [
+                                {
+                                    "index": 0,
+                                    "finish_reason": "stop",
+                                    "message": {"role": "assistant", "content": text},
+                                }
+                            ],
+                            "usage": {
+                                "prompt_tokens": 10,
+                                "completion_tokens": 1,
+                                "total_tokens": 11,
+                            },
+                        }
+                    ),
+                )
 
         return Handler

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,7 +33,9 @@ def local_model_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         servers.close()
 
 
-def _local_server_children() -> list[int]:
+def _local_server_children(parent: int | None = None) -> list[int]:
+    """Live embedded-model server processes whose parent is ``parent`` (default: us)."""
+    parent = os.getpid() if parent is None else parent
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -37,7 +43,7 @@ def _local_server_children() -> list[int]:
             cmdline = (stat.parent / "cmdline").read_bytes()
         except OSError:
             continue
-        if int(fields[1]) == os.getpid() and fields[0] != "Z" and b"local_server" in cmdline:
+        if int(fields[1]) == parent and fields[0] != "Z" and b"local_server" in cmdline:
             found.append(int(stat.parent.name))
     return found
 
@@ -78,8 +84,9 @@ def test_local_provider_starts_and_stops_the_embedded_model(pytester, write_gate
     assert _local_server_children() == before  # the session's server was stopped
 
 
-def test_embedded_model_answers_repeatably_at_temperature_zero(pytester, write_gate,
-                                                                local_model_url):
+def test_embedded_model_answers_repeatably_at_temperature_zero(
+    pytester, write_gate, local_model_url
+):
     write_gate(_gate(f"    provider: openai\n    base_url: {local_model_url}", limit=8))
     first = pytester.runpytest("--modelgate", "--modelgate-record-baseline", "first.json")
     second = pytester.runpytest("--modelgate", "--modelgate-record-baseline", "second.json")
@@ -89,3 +96,32 @@ def test_embedded_model_answers_repeatably_at_temperature_zero(pytester, write_g
     b = json.loads((pytester.path / "second.json").read_text())["benchmarks"]["cyber-mcq"]
     assert len(a["items"]) == 8
     assert a["items"] == b["items"]
+
+
+def test_model_server_does_not_outlive_a_killed_run(pytester, write_gate):
+    """SIGKILL leaves no chance to clean up; the server notices its parent is gone."""
+    write_gate(_gate("    provider: local", limit=160))
+    run = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "--modelgate", "-p", "no:cacheprovider", "-q"],
+        cwd=pytester.path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        server = _wait_for(lambda: _local_server_children(run.pid), timeout=60)
+        assert server, "the run never started its model server"
+        run.send_signal(signal.SIGKILL)
+        run.wait()
+        assert _wait_for(lambda: not Path(f"/proc/{server[0]}/cmdline").exists(), timeout=10)
+    finally:
+        run.kill()
+
+
+def _wait_for(check, timeout: float):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.1)
+    return check()

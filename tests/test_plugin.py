@@ -32,10 +32,27 @@ domains:
 """
 
 
-def basic(url: str, *, ladder="meta-frontier", allowed="moderate", provider="openai", extra="",
-          format="mcq", scorer="choice", tier="high") -> str:
-    return BASIC.format(url=url, ladder=ladder, allowed=allowed, provider=provider, extra=extra,
-                        format=format, scorer=scorer, tier=tier)
+def basic(
+    url: str,
+    *,
+    ladder="meta-frontier",
+    allowed="moderate",
+    provider="openai",
+    extra="",
+    format="mcq",
+    scorer="choice",
+    tier="high",
+) -> str:
+    return BASIC.format(
+        url=url,
+        ladder=ladder,
+        allowed=allowed,
+        provider=provider,
+        extra=extra,
+        format=format,
+        scorer=scorer,
+        tier=tier,
+    )
 
 
 def test_without_the_flag_the_plugin_is_inert(pytester, model_server, write_gate):
@@ -59,8 +76,9 @@ def test_plain_pytest_does_not_import_the_engine(pytester):
         print("HEAVY", heavy)
         sys.exit(ret)
     """)
-    run = subprocess.run([sys.executable, "-c", code], cwd=pytester.path, capture_output=True,
-                         text=True)
+    run = subprocess.run(
+        [sys.executable, "-c", code], cwd=pytester.path, capture_output=True, text=True
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "HEAVY []" in run.stdout
 
@@ -99,11 +117,21 @@ def test_conftest_adds_a_scorer_a_format_a_ladder_and_a_provider(pytester, write
             with open("done.txt", "a") as fh:
                 fh.write(f"{result.spec.name} {result.evidence.n}\\n")
     """)
-    write_jsonl(pytester.path / "data/mcq.jsonl",
-                [{"id": f"r{i}", "text": "yes it is" if i < 30 else "no it is not"}
-                 for i in range(100)])
-    write_gate(basic("http://127.0.0.1:9/unused", ladder="traffic-light", allowed="amber",
-                     provider="echo", format="yesno", scorer="starts-yes", tier="red"))
+    write_jsonl(
+        pytester.path / "data/mcq.jsonl",
+        [{"id": f"r{i}", "text": "yes it is" if i < 30 else "no it is not"} for i in range(100)],
+    )
+    write_gate(
+        basic(
+            "http://127.0.0.1:9/unused",
+            ladder="traffic-light",
+            allowed="amber",
+            provider="echo",
+            format="yesno",
+            scorer="starts-yes",
+            tier="red",
+        )
+    )
     result = pytester.runpytest("--modelgate", "--modelgate-report", "out")
     result.assert_outcomes(passed=2)
     data = json.loads((pytester.path / "out/results.json").read_text())
@@ -114,26 +142,39 @@ def test_conftest_adds_a_scorer_a_format_a_ladder_and_a_provider(pytester, write
 
 def test_scorer_named_by_import_path(pytester, model_server, write_gate):
     server = model_server(reply=lambda messages: "PASS")
-    pytester.makepyfile(myscorers="def always(answer, item):\n    return 1.0 if answer == 'PASS' else 0.0\n")
+    pytester.makepyfile(
+        myscorers="def always(answer, item):\n    return 1.0 if answer == 'PASS' else 0.0\n"
+    )
     pytester.syspathinsert()
     write_jsonl(pytester.path / "data/mcq.jsonl", mcq_rows(50, correct=0))
     write_gate(basic(server.base_url, scorer="myscorers:always"))
     result = pytester.runpytest("--modelgate", "--modelgate-report", "out")
-    assert json.loads((pytester.path / "out/results.json").read_text())[
-        "benchmarks"]["toy"]["score"] == 1.0
+    assert (
+        json.loads((pytester.path / "out/results.json").read_text())["benchmarks"]["toy"]["score"]
+        == 1.0
+    )
     result.assert_outcomes(failed=2)
 
 
 def test_a_key_in_the_environment_never_appears_in_output_or_files(
-        pytester, model_server, write_gate, monkeypatch):
+    pytester, model_server, write_gate, monkeypatch
+):
     secret = "sk-modelgate-test-4f9d2c7e1b"
     monkeypatch.setenv("TOY_API_KEY", secret)
     server = model_server(require_key=secret)
     write_jsonl(pytester.path / "data/mcq.jsonl", mcq_rows(20, correct=5))
     write_gate(basic(server.base_url, extra="api_key_env: TOY_API_KEY"))
-    result = pytester.runpytest("--modelgate", "--modelgate-report", "out",
-                                "--modelgate-record-baseline", "base.json", "--junitxml", "j.xml",
-                                "-v", "-rA")
+    result = pytester.runpytest(
+        "--modelgate",
+        "--modelgate-report",
+        "out",
+        "--modelgate-record-baseline",
+        "base.json",
+        "--junitxml",
+        "j.xml",
+        "-v",
+        "-rA",
+    )
     result.assert_outcomes(passed=2)
     assert server.headers_seen[0]["Authorization"] == f"Bearer {secret}"  # it was really used
     # A server that rejects the key and echoes it back: the error must still not show it.
@@ -143,7 +184,9 @@ def test_a_key_in_the_environment_never_appears_in_output_or_files(
     write_gate(basic(rejecting.base_url, extra="api_key_env: TOY_API_KEY"), name="second.gate.yaml")
     failed = pytester.runpytest("--modelgate", "second.gate.yaml", "--modelgate-report", "out2")
     assert "HTTP 401" in failed.stdout.str()
-    everything = result.stdout.str() + result.stderr.str() + failed.stdout.str() + failed.stderr.str()
+    everything = (
+        result.stdout.str() + result.stderr.str() + failed.stdout.str() + failed.stderr.str()
+    )
     for path in pytester.path.rglob("*"):
         if path.is_file():
             everything += path.read_text(errors="replace")
@@ -157,7 +200,9 @@ def test_missing_key_variable_errors_closed(pytester, model_server, write_gate, 
     write_gate(basic(server.base_url, extra="api_key_env: TOY_API_KEY"))
     result = pytester.runpytest("--modelgate")
     result.assert_outcomes(errors=2)
-    assert "environment variable TOY_API_KEY (named by api_key_env) is not set" in result.stdout.str()
+    assert (
+        "environment variable TOY_API_KEY (named by api_key_env) is not set" in result.stdout.str()
+    )
     assert server.requests == []
 
 
@@ -168,11 +213,13 @@ def test_plan_prints_costs_and_resolution_and_queries_nothing(pytester, model_se
     write_gate(basic(server.base_url))
     result = pytester.runpytest("--modelgate", "--modelgate-plan")
     assert result.ret == 0
-    result.stdout.fnmatch_lines([
-        "modelgate plan (nothing is queried):",
-        "release.gate.yaml::cybersecurity::toy[[]candidate[]]: n=100, epochs=1, model calls=100",
-        "    above-ecosystem: unpaired, margin 0.050, minimum detectable difference 0.157 "
-        "(95%, 80% power)  <- cannot resolve the margin with this n",
-        "total model calls: 100",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "modelgate plan (nothing is queried):",
+            "release.gate.yaml::cybersecurity::toy[[]candidate[]]: n=100, epochs=1, model calls=100",
+            "    above-ecosystem: unpaired, margin 0.050, minimum detectable difference 0.157 "
+            "(95%, 80% power)  <- cannot resolve the margin with this n",
+            "total model calls: 100",
+        ]
+    )
     assert server.requests == []

@@ -48,8 +48,9 @@ def finished_run(pytester, model_server, write_gate, monkeypatch):
     write_gate(GATE.format(url=server.base_url))
     summary = pytester.path / "step-summary.md"
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
-    result = pytester.runpytest("--modelgate", "--modelgate-report", "report",
-                                "--junitxml", "pytest-junit.xml")
+    result = pytester.runpytest(
+        "--modelgate", "--modelgate-report", "report", "--junitxml", "pytest-junit.xml"
+    )
     assert result.ret == 1
     return pytester.path, result
 
@@ -63,15 +64,33 @@ def test_results_json_carries_the_design_keys(finished_run):
     assert data["candidate"]["provider"] == "openai"
     assert data["candidate"]["model"] == "toy"
     assert data["candidate"]["params"] == {"temperature": 0}
-    assert data["release"] == {"tier": "high", "allowed": "moderate", "passed": False,
-                               "complete": True}
+    assert data["release"] == {
+        "tier": "high",
+        "allowed": "moderate",
+        "passed": False,
+        "complete": True,
+    }
     assert data["domains"]["cybersecurity"]["tier"] == "moderate"
     assert data["domains"]["cybersecurity"]["passed"] is True
-    assert data["domains"]["chem_bio"] == {"tier": "high", "allowed": "moderate",
-                                           "passed": False, "errors": []}
+    assert data["domains"]["chem_bio"] == {
+        "tier": "high",
+        "allowed": "moderate",
+        "passed": False,
+        "errors": [],
+    }
     weak = data["benchmarks"]["weak-mcq"]
-    for key in ("domain", "dataset_sha256", "n", "score", "ci", "calls", "cached", "errors",
-                "thresholds", "items"):
+    for key in (
+        "domain",
+        "dataset_sha256",
+        "n",
+        "score",
+        "ci",
+        "calls",
+        "cached",
+        "errors",
+        "thresholds",
+        "items",
+    ):
         assert key in weak
     assert weak["n"] == 100 and weak["score"] == 0.3 and weak["calls"] == 100
     assert len(weak["dataset_sha256"]) == 64
@@ -90,7 +109,7 @@ def test_junit_reads_back_with_junitparser(finished_run):
     suites = {suite.name: suite for suite in xml}
     assert set(suites) == {"cybersecurity[candidate]", "chem_bio[candidate]"}
     cyber, chem = suites["cybersecurity[candidate]"], suites["chem_bio[candidate]"]
-    assert (cyber.tests, cyber.failures, cyber.errors) == (3, 0, 0)   # 2 thresholds + domain tier
+    assert (cyber.tests, cyber.failures, cyber.errors) == (3, 0, 0)  # 2 thresholds + domain tier
     assert (chem.tests, chem.failures) == (2, 2)
     props = {p.name: p.value for p in chem.properties()}
     assert props == {"model": "candidate", "allowed": "moderate", "tier": "high"}
@@ -106,8 +125,10 @@ def test_pytest_junitxml_gets_the_figures_as_properties(finished_run):
     root, _ = finished_run
     # junitparser does not read testcase-level properties; ElementTree does.
     tree = ElementTree.parse(root / "pytest-junit.xml")
-    case = tree.find(".//testcase[@classname='release.gate.yaml.cybersecurity.weak-mcq']"
-                     "[@name='above-ecosystem[candidate]']")
+    case = tree.find(
+        ".//testcase[@classname='release.gate.yaml.cybersecurity.weak-mcq']"
+        "[@name='above-ecosystem[candidate]']"
+    )
     props = {p.get("name"): p.get("value") for p in case.iter("property")}
     assert props["method"] == "unpaired" and props["n"] == "100"
     assert props["outcome"] == "cleared" and props["tier"] == "high"
@@ -117,8 +138,10 @@ def test_pytest_junitxml_gets_the_figures_as_properties(finished_run):
 def test_summary_markdown_and_github_step_summary(finished_run):
     root, _ = finished_run
     summary = (root / "report/summary.md").read_text()
-    assert summary.splitlines()[0] == ("## Release gate FAIL: model candidate is at tier high, "
-                                      "allowed moderate (ladder meta-frontier).")
+    assert summary.splitlines()[0] == (
+        "## Release gate FAIL: model candidate is at tier high, "
+        "allowed moderate (ladder meta-frontier)."
+    )
     assert "### chem_bio: tier **high**, allowed moderate, FAILED" in summary
     assert "| strong-mcq | above-ecosystem | 0.800 [0.711, 0.867] | 100 |" in summary
     assert (root / "step-summary.md").read_text().strip() == summary.strip()
@@ -126,14 +149,16 @@ def test_summary_markdown_and_github_step_summary(finished_run):
 
 def test_terminal_summary_table(finished_run):
     _, result = finished_run
-    result.stdout.fnmatch_lines([
-        "*= modelgate =*",
-        "domain*benchmark*threshold*score ?CI?*n*reference*method*outcome*tier",
-        "cybersecurity*weak-mcq*above-ecosystem*0.300 ?0.219, 0.396?*100*0.700 ecosystem=peer*unpaired*cleared*-",
-        "chem_bio*strong-mcq*above-ecosystem*0.800*crossed*high",
-        "Release gate FAIL: model candidate is at tier high, allowed moderate*",
-        "reports written to report/",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*= modelgate =*",
+            "domain*benchmark*threshold*score ?CI?*n*reference*method*outcome*tier",
+            "cybersecurity*weak-mcq*above-ecosystem*0.300 ?0.219, 0.396?*100*0.700 ecosystem=peer*unpaired*cleared*-",
+            "chem_bio*strong-mcq*above-ecosystem*0.800*crossed*high",
+            "Release gate FAIL: model candidate is at tier high, allowed moderate*",
+            "reports written to report/",
+        ]
+    )
 
 
 def test_smoke_run_is_labelled_and_cannot_be_a_baseline(pytester, model_server, write_gate):
@@ -141,14 +166,24 @@ def test_smoke_run_is_labelled_and_cannot_be_a_baseline(pytester, model_server, 
     write_jsonl(pytester.path / "data/weak.jsonl", mcq_rows(100, correct=30, prefix="w"))
     write_jsonl(pytester.path / "data/strong.jsonl", mcq_rows(100, correct=80, prefix="s"))
     write_gate(GATE.format(url=server.base_url))
-    pytester.runpytest("--modelgate", "--modelgate-limit", "10", "--modelgate-report", "out",
-                       "--modelgate-record-baseline", "smoke.results.json")
+    pytester.runpytest(
+        "--modelgate",
+        "--modelgate-limit",
+        "10",
+        "--modelgate-report",
+        "out",
+        "--modelgate-record-baseline",
+        "smoke.results.json",
+    )
     data = json.loads((pytester.path / "out/results.json").read_text())
     assert data["smoke"] is True and data["benchmarks"]["weak-mcq"]["n"] == 10
     assert len(server.requests) == 20
     assert "Smoke run" in (pytester.path / "out/summary.md").read_text()
-    write_gate(GATE.format(url=server.base_url).replace(
-        "  peer: {scores:", "  smoke: {results: smoke.results.json}\n  peer: {scores:"))
+    write_gate(
+        GATE.format(url=server.base_url).replace(
+            "  peer: {scores:", "  smoke: {results: smoke.results.json}\n  peer: {scores:"
+        )
+    )
     result = pytester.runpytest("--modelgate", "--collect-only")
     assert result.ret == 2
     assert "a smoke run (--modelgate-limit) cannot serve as a baseline" in result.stdout.str()

@@ -44,8 +44,11 @@ def binomial_sampler(n: int, p: float):
     cdf = list(
         itertools.accumulate(
             math.exp(
-                math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
-                + k * logp + (n - k) * logq
+                math.lgamma(n + 1)
+                - math.lgamma(k + 1)
+                - math.lgamma(n - k + 1)
+                + k * logp
+                + (n - k) * logq
             )
             for k in range(n + 1)
         )
@@ -59,8 +62,11 @@ def exact_wilson_coverage(n: int, p: float) -> float:
         low, high = wilson_interval(k, n, CONF)
         if low <= p <= high:
             total += math.exp(
-                math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
-                + k * math.log(p) + (n - k) * math.log1p(-p)
+                math.lgamma(n + 1)
+                - math.lgamma(k + 1)
+                - math.lgamma(n - k + 1)
+                + k * math.log(p)
+                + (n - k) * math.log1p(-p)
             )
     return total
 
@@ -420,8 +426,9 @@ def test_paired_and_unpaired_bootstrap_coverage_epoch_averaged_scores():
     for i in range(sims):
         cand, ref = epoch_pairs(rng, n)
         paired = paired_difference(cand, ref, CONF, seed=i, resamples=300)
-        unpaired = unpaired_difference(cand, ref_draw(rng) / ref_n, ref_n, CONF, seed=i,
-                                       resamples=300)
+        unpaired = unpaired_difference(
+            cand, ref_draw(rng) / ref_n, ref_n, CONF, seed=i, resamples=300
+        )
         paired_hits += covered(paired, truth)
         unpaired_hits += covered(unpaired, truth)
         paired_width += paired.high - paired.low

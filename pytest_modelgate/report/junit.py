@@ -20,14 +20,19 @@ def render_junit(reports: list[ModelReport]) -> str:
                 specs = b.spec.thresholds + b.spec.floors
                 for spec in specs:
                     case = TestCase(f"{spec.id}[{report.model}]", classname, b.seconds)
-                    case.add_error_info(message="could not be evaluated (fail closed)",
-                                        output=b.error)
+                    case.add_error_info(
+                        message="could not be evaluated (fail closed)", output=b.error
+                    )
                     cases.append(case)
                 continue
             for i, t in enumerate(b.thresholds + b.floors):
                 # The benchmark's time belongs to its evaluation, counted once.
-                case = TestCase(f"{t.spec.id}[{report.model}]", classname,
-                                b.seconds if i == 0 else 0.0, stdout=t.message)
+                case = TestCase(
+                    f"{t.spec.id}[{report.model}]",
+                    classname,
+                    b.seconds if i == 0 else 0.0,
+                    stdout=t.message,
+                )
                 if t.verdict == "failed":
                     case.add_failure_info(message=t.message, failure_type=t.outcome)
                 cases.append(case)
@@ -40,7 +45,10 @@ def render_junit(reports: list[ModelReport]) -> str:
                 elif not d.passed:
                     case.add_failure_info(message=domain_failed_message(d), failure_type="tier")
                 cases.append(case)
-            properties = {"model": report.model, "allowed": report.release["allowed"],
-                          "tier": d.tier if d else "incomplete"}
+            properties = {
+                "model": report.model,
+                "allowed": report.release["allowed"],
+                "tier": d.tier if d else "incomplete",
+            }
             suites.append(TestSuite(f"{domain}[{report.model}]", cases, properties=properties))
     return to_xml_report_string(suites, encoding="utf-8")

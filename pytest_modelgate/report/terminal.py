@@ -4,22 +4,47 @@ from __future__ import annotations
 
 from . import ModelReport, rows, verdict_line
 
-_COLUMNS = ("domain", "benchmark", "threshold", "score [CI]", "n", "reference", "method",
-            "outcome", "tier")
+_COLUMNS = (
+    "domain",
+    "benchmark",
+    "threshold",
+    "score [CI]",
+    "n",
+    "reference",
+    "method",
+    "outcome",
+    "tier",
+)
 
 
 def render_terminal(reports: list[ModelReport], width: int = 160) -> list[str]:
     lines = []
     for report in reports:
         table = [_COLUMNS] + [
-            (r.domain, r.benchmark, r.threshold, r.score, r.n,
-             r.reference,
-             r.method, r.outcome, r.tier) for r in rows(report)]
+            (
+                r.domain,
+                r.benchmark,
+                r.threshold,
+                r.score,
+                r.n,
+                r.reference,
+                r.method,
+                r.outcome,
+                r.tier,
+            )
+            for r in rows(report)
+        ]
         widths = [max(len(row[i]) for row in table) for i in range(len(_COLUMNS))]
         for row in table:
-            lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()[:width])
+            lines.append(
+                "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()[
+                    :width
+                ]
+            )
         lines.append(verdict_line(report))
         if report.results.get("decision") == "point":
-            lines.append("Decided by point estimates (policy.decision: point), the weaker method: "
-                         "sampling error is ignored; see the intervals in the report.")
+            lines.append(
+                "Decided by point estimates (policy.decision: point), the weaker method: "
+                "sampling error is ignored; see the intervals in the report."
+            )
     return lines

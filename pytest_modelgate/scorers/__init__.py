@@ -29,8 +29,10 @@ def resolve_scorer(name: str, registry: Mapping[str, Scorer]) -> Scorer:
         return registry[name]
     module_name, _, attr = name.partition(":")
     if not attr:
-        raise LookupError(f"unknown scorer {name!r}; valid: {', '.join(sorted(registry))}, "
-                          "or package.module:function")
+        raise LookupError(
+            f"unknown scorer {name!r}; valid: {', '.join(sorted(registry))}, "
+            "or package.module:function"
+        )
     try:
         scorer = getattr(importlib.import_module(module_name), attr)
     except Exception as exc:  # any import failure of user code is a bad gate file, not a crash

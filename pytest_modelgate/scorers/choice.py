@@ -31,8 +31,11 @@ def picked_letter(answer: str, choices: tuple[str, ...]) -> str | None:
         return leading.group(1)
     said = _NORMALIZE.sub(" ", text.lower()).strip()
     padded = f" {said} "
-    hits = [LETTERS[i] for i, c in enumerate(choices)
-            if (norm := _NORMALIZE.sub(" ", c.lower()).strip()) and f" {norm} " in padded]
+    hits = [
+        LETTERS[i]
+        for i, c in enumerate(choices)
+        if (norm := _NORMALIZE.sub(" ", c.lower()).strip()) and f" {norm} " in padded
+    ]
     return hits[0] if len(hits) == 1 else None
 
 
