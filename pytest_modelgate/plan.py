@@ -38,6 +38,14 @@ def _reference(loaded: LoadedGate, bench: BenchmarkSpec, t: ThresholdSpec) -> Ev
     return having[pick]
 
 
+def _resolution_note(mdd: float, margin: float) -> str:
+    if margin == 0:
+        return "  (no margin: decided once the true difference is about this far from it)"
+    if mdd > margin:
+        return "  <- cannot resolve the margin with this n: add items or epochs, or widen it"
+    return ""
+
+
 def render_plan(loaded: list[LoadedGate], models: tuple[str, ...]) -> list[str]:
     lines, total_calls = ["modelgate plan (nothing is queried):"], 0
     for g in loaded:
@@ -62,7 +70,7 @@ def render_plan(loaded: list[LoadedGate], models: tuple[str, ...]) -> list[str]:
                 for t in bench.thresholds + bench.floors:
                     method, se = planned_se(max(n, 1), _reference(g, bench, t))
                     mdd = minimum_detectable_difference(se, confidence)
-                    warn = "  <- cannot resolve the margin with this n" if mdd > t.margin else ""
+                    warn = _resolution_note(mdd, t.margin)
                     lines.append(
                         f"    {t.id}: {method}, margin {t.margin:.3f}, minimum detectable "
                         f"difference {mdd:.3f} ({confidence:.0%}, 80% power){warn}"

@@ -218,7 +218,7 @@ def test_plan_prints_costs_and_resolution_and_queries_nothing(pytester, model_se
             "modelgate plan (nothing is queried):",
             "release.gate.yaml::cybersecurity::toy[[]candidate[]]: n=100, epochs=1, model calls=100",
             "    above-ecosystem: unpaired, margin 0.050, minimum detectable difference 0.157 "
-            "(95%, 80% power)  <- cannot resolve the margin with this n",
+            "(95%, 80% power)  <- cannot resolve the margin with this n: add items or epochs, or widen it",
             "total model calls: 100",
         ]
     )
