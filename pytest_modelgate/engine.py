@@ -26,7 +26,7 @@ from .comparisons import (
 )
 from .datasets import Dataset, DatasetError, FormatAdapter, load_dataset
 from .evaluation import EvaluationError, evaluate
-from .providers import Provider, ProviderContext, ProviderError, ProviderFactory
+from .providers import Provider, ProviderContext, ProviderError, ProviderFactory, describe_spec
 from .results import BaselineFileError, load_baseline
 from .schema import (
     ECOSYSTEM,
@@ -243,6 +243,13 @@ class GateRun:
         if isinstance(found, ProviderError):
             raise found
         return found
+
+    def describe(self, loaded: LoadedGate, model: str) -> dict[str, Any]:
+        """The model as results.json records it; never starts a provider to find out."""
+        found = self._providers.get((loaded.gate.path, model))
+        if found is None or isinstance(found, ProviderError):
+            return describe_spec(loaded.gate.models[model])
+        return found.describe()
 
     def benchmark(self, loaded: LoadedGate, name: str, model: str) -> BenchmarkResult:
         key = (loaded.gate.path, name, model)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .engine import DomainResult, GateRun, LoadedGate, Registries, load
+from .schema import GateFileError, Problem
 from .settings import Settings
 
 
@@ -46,10 +47,29 @@ class ModelgateSession:
 
     def load(self, path: Path) -> LoadedGate:
         if path not in self.loaded:
-            self.loaded[path] = load(
-                path, self.registries, self.settings.models, limit=self.settings.limit
-            )
+            loaded = load(path, self.registries, self.settings.models, limit=self.settings.limit)
+            self._check_same_ladder(loaded)
+            self.loaded[path] = loaded
         return self.loaded[path]
+
+    def _check_same_ladder(self, loaded: LoadedGate) -> None:
+        """One run gives one release verdict, so its gate files must rank tiers alike."""
+        for other in self.loaded.values():
+            if other.gate.policy.ladder != loaded.gate.policy.ladder:
+                raise GateFileError(
+                    loaded.gate.path,
+                    [
+                        Problem(
+                            None,
+                            "policy.ladder",
+                            (
+                                f"{loaded.gate.policy.ladder.tiers} differs from "
+                                f"{other.gate.policy.ladder.tiers} in {other.gate.path}; gate files run "
+                                "together must share a ladder (run them separately)"
+                            ),
+                        )
+                    ],
+                )
 
     def domain(self, loaded: LoadedGate, name: str, model: str) -> DomainResult:
         key = (loaded.gate.path, name, model)

@@ -223,3 +223,25 @@ def test_plan_prints_costs_and_resolution_and_queries_nothing(pytester, model_se
         ]
     )
     assert server.requests == []
+
+
+def test_gate_files_run_together_must_share_a_ladder(pytester, write_gate):
+    static = """
+version: 1
+policy: {{ladder: {ladder}, allowed: {allowed}}}
+models:
+  candidate: {{provider: static, scores: {{toy: {{score: 0.3, n: 100}}}}}}
+domains:
+  d:
+    benchmarks:
+      toy: {{thresholds: [{{above: 0.5, tier: {tier}}}]}}
+"""
+    write_gate(static.format(ladder="meta-frontier", allowed="moderate", tier="high"), "a.gate.yaml")
+    write_gate(static.format(ladder="gdm-fsf", allowed="below-alert", tier="ccl"), "b.gate.yaml")
+    result = pytester.runpytest("--modelgate", "a.gate.yaml")
+    result.assert_outcomes(passed=2)
+    result = pytester.runpytest("--modelgate")
+    assert result.ret == 2
+    assert "b.gate.yaml: policy.ladder: ('below-alert', 'alert', 'ccl') differs from" in (
+        result.stdout.str()
+    )

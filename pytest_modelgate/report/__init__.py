@@ -62,19 +62,8 @@ def assemble(
         )
         passed = complete and not errored and not failed and all(d.passed for d in domains.values())
         release = {"tier": tier, "allowed": allowed, "passed": passed, "complete": complete}
-        provider = run.provider(gates[0], model) if not errored else None
-        candidate = (
-            provider.describe()
-            if provider
-            else dict(
-                name=model,
-                provider=gates[0].gate.models[model].provider,
-                model=gates[0].gate.models[model].model,
-                params=dict(gates[0].gate.models[model].params),
-            )
-        )
         results = build_results(
-            candidate=candidate,
+            candidate=run.describe(gates[0], model),
             release=release,
             domains={
                 n: {"tier": d.tier, "allowed": d.allowed, "passed": d.passed, "errors": d.errors}
