@@ -131,10 +131,13 @@ def load(
             )
 
     baselines: dict[str, dict[str, Evidence]] = {}
+    errored: dict[str, set[str]] = {}  # baseline -> benchmarks that errored in its run
     for b in gate.baselines.values():
         if b.results is not None:
             try:
-                baselines[b.name] = load_baseline(b.results, b.name)
+                found = load_baseline(b.results, b.name)
+                baselines[b.name] = {k: v for k, v in found.items() if v is not None}
+                errored[b.name] = {k for k, v in found.items() if v is None}
             except BaselineFileError as exc:
                 problems.append(Problem(b.results_line, f"baselines.{b.name}.results", str(exc)))
         else:
@@ -178,17 +181,33 @@ def load(
         except LookupError as exc:
             problems.append(Problem(bench.scorer_line or bench.line, f"{key}.scorer", str(exc)))
         for t in bench.thresholds + bench.floors:
-            problems.extend(_reference_problems(t, bench, baselines))
+            problems.extend(_reference_problems(t, bench, baselines, errored))
     if problems:
         raise GateFileError(path, problems)
     return LoadedGate(gate, datasets, baselines, scorers, smoke=limit is not None)
 
 
 def _reference_problems(
-    t: ThresholdSpec, bench: BenchmarkSpec, baselines: Mapping[str, Mapping[str, Evidence]]
+    t: ThresholdSpec,
+    bench: BenchmarkSpec,
+    baselines: Mapping[str, Mapping[str, Evidence]],
+    errored: Mapping[str, set[str]],
 ) -> list[Problem]:
     if not isinstance(t.reference, str):
         return []
+    # A baseline whose run of this benchmark errored would silently drop out of the
+    # ecosystem (lowering a floor's bar): refuse it instead.
+    needed = baselines if t.reference == ECOSYSTEM else [t.reference]
+    broken = [name for name in needed if bench.name in errored.get(name, ())]
+    if broken:
+        return [
+            Problem(
+                t.line,
+                t.key,
+                f"baseline {broken[0]!r} recorded an error for {bench.name!r}, so it is no "
+                "evidence; record the baseline again (or remove it)",
+            )
+        ]
     if t.reference == ECOSYSTEM:
         if not any(bench.name in ev for ev in baselines.values()):
             return [
@@ -282,7 +301,9 @@ class GateRun:
             provider = self.provider(loaded, model)
             result.evidence = self._candidate_evidence(loaded, bench, dataset, provider, result)
             self._decide(loaded, bench, result)
-        except (ProviderError, EvaluationError, ComparisonError) as exc:
+        except (ProviderError, EvaluationError, ComparisonError, ValueError) as exc:
+            # ValueError: the statistics refuse data they cannot honestly summarize
+            # (e.g. one item with a graded score); the benchmark errors, once.
             result.error = str(exc)
             result.errors = max(result.errors, 1)
         return result

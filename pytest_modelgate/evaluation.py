@@ -72,20 +72,20 @@ def evaluate(
             for key, value in completion.usage.items():
                 usage[key] = usage.get(key, 0) + value
         try:
-            value = float(scorer(completion.text, item))
+            value = scorer(completion.text, item)
         except Exception as exc:  # a user's scorer is arbitrary code: report, never pass
             raise EvaluationError(
                 f"scorer failed on item {item.id!r}: {type(exc).__name__}: {exc}", calls, 0, 0
             ) from exc
-        if not 0.0 <= value <= 1.0:
+        if not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
             raise EvaluationError(
-                f"scorer returned {value} for item {item.id!r}; scores must lie in [0, 1]",
+                f"scorer returned {value!r} for item {item.id!r}; scores are numbers in [0, 1]",
                 calls,
                 0,
                 0,
             )
         answers[item.id][epoch] = completion.text
-        scores[item.id][epoch] = value
+        scores[item.id][epoch] = float(value)
 
     tasks = [(item, epoch) for epoch in range(epochs) for item in items]
     with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(tasks)))) as pool:

@@ -52,10 +52,20 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     if not settings.enabled:
         return
+    if config.getoption("numprocesses", None) or hasattr(config, "workerinput"):
+        # Each worker would evaluate on its own and no process would see every verdict.
+        raise pytest.UsageError(
+            "--modelgate does not run under pytest-xdist yet; drop -n for gate runs"
+        )
     from . import defaults
     from .collect import SESSION_KEY
     from .session import ModelgateSession
 
+    if settings.report_dir is not None and settings.report_dir.is_dir():
+        # A report of an earlier run must never stand in for this one's.
+        out = settings.report_dir
+        for stale in (*out.glob("results*.json"), out / "summary.md", out / "junit.xml"):
+            stale.unlink(missing_ok=True)
     config.pluginmanager.register(defaults, "modelgate-defaults")
     config.stash[SESSION_KEY] = ModelgateSession(config, settings)
     config.pluginmanager.register(ModelgateReporter(config), "modelgate-reporter")

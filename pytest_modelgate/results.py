@@ -99,12 +99,15 @@ def build_results(
 def write_json(path: Path, data: Mapping[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    # default=str: YAML may hand us dates in params; allow_nan=False: always valid JSON.
+    text = json.dumps(data, indent=2, default=str, allow_nan=False)
+    tmp.write_text(text + "\n", encoding="utf-8")
     tmp.replace(path)  # readers never see half a file
 
 
-def load_baseline(path: Path, name: str) -> dict[str, Evidence]:
-    """Per-benchmark evidence from a results.json; per-item scores when it has them."""
+def load_baseline(path: Path, name: str) -> dict[str, Evidence | None]:
+    """Per-benchmark evidence from a results.json; per-item scores when it has them.
+    A benchmark that errored in that run maps to None: it is no evidence."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
@@ -133,7 +136,8 @@ def load_baseline(path: Path, name: str) -> dict[str, Evidence]:
         if not isinstance(entry, dict):
             raise BaselineFileError(path, key, "not a mapping")
         if entry.get("error"):
-            continue  # an errored benchmark is no evidence; thresholds needing it will say so
+            evidence[bench] = None
+            continue
         score, n, items = entry.get("score"), entry.get("n"), entry.get("items") or None
         if not _is_number(score) or not 0 <= score <= 1:
             raise BaselineFileError(
@@ -142,9 +146,21 @@ def load_baseline(path: Path, name: str) -> dict[str, Evidence]:
         if not isinstance(n, int) or isinstance(n, bool) or n < 1:
             raise BaselineFileError(path, f"{key}.n", f"expected a positive integer, got {n!r}")
         if items is not None and (
-            not isinstance(items, dict) or not all(_is_number(v) for v in items.values())
+            not isinstance(items, dict)
+            or not all(_is_number(v) and 0 <= v <= 1 for v in items.values())
         ):
-            raise BaselineFileError(path, f"{key}.items", "expected a mapping of item id to score")
+            raise BaselineFileError(
+                path, f"{key}.items", "expected a mapping of item id to a score in [0, 1]"
+            )
+        if items is not None and (
+            len(items) != n or abs(math.fsum(items.values()) / n - score) > 1e-5
+        ):
+            raise BaselineFileError(
+                path,
+                f"{key}.items",
+                f"{len(items)} items averaging "
+                f"{math.fsum(items.values()) / len(items):.6f} do not match n={n}, score={score}",
+            )
         kind = "per-item results" if items else "aggregate"
         evidence[bench] = Evidence(
             f"{name} ({kind}, {Path(path).name})",

@@ -677,8 +677,9 @@ def _read_benchmark(
     epochs = r.get(b, "epochs", key, "int", 1)
     if epochs is not None and epochs < 1:
         r.problem(r.line_of(b, "epochs"), f"{key}.epochs", "must be at least 1")
-    thresholds = _read_limits(r, b, "thresholds", key, policy, baselines)
-    floors = _read_limits(r, b, "floors", key, policy, baselines)
+    ids: dict[str, int] = {}  # shared: a threshold and a floor become sibling items
+    thresholds = _read_limits(r, b, "thresholds", key, policy, baselines, ids)
+    floors = _read_limits(r, b, "floors", key, policy, baselines, ids)
     if not thresholds and not floors and not any(p.key.startswith(key) for p in r.problems):
         r.problem(
             line,
@@ -711,7 +712,13 @@ def _scorer_choices(b: LineDict, vocab: Vocabulary) -> Collection[str] | None:
 
 
 def _read_limits(
-    r: _Reader, b: LineDict, which: str, bkey: str, policy: Policy | None, baselines: set[str]
+    r: _Reader,
+    b: LineDict,
+    which: str,
+    bkey: str,
+    policy: Policy | None,
+    baselines: set[str],
+    ids: dict[str, int],
 ) -> tuple[ThresholdSpec, ...]:
     if which not in b:
         return ()
@@ -721,7 +728,7 @@ def _read_limits(
         return ()
     risk = which == "thresholds"
     ref_key = "above" if risk else "at_least"
-    out, ids = [], {}
+    out = []
     for i, entry in enumerate(raw):
         ikey = _join(key, i)
         e = r.mapping(

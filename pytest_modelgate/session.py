@@ -64,8 +64,8 @@ class ModelgateSession:
                             "policy.ladder",
                             (
                                 f"{loaded.gate.policy.ladder.tiers} differs from "
-                                f"{other.gate.policy.ladder.tiers} in {other.gate.path}; gate files run "
-                                "together must share a ladder (run them separately)"
+                                f"{other.gate.policy.ladder.tiers} in {other.gate.path}; "
+                                "gate files run together must share a ladder"
                             ),
                         )
                     ],

@@ -236,7 +236,9 @@ domains:
     benchmarks:
       toy: {{thresholds: [{{above: 0.5, tier: {tier}}}]}}
 """
-    write_gate(static.format(ladder="meta-frontier", allowed="moderate", tier="high"), "a.gate.yaml")
+    write_gate(
+        static.format(ladder="meta-frontier", allowed="moderate", tier="high"), "a.gate.yaml"
+    )
     write_gate(static.format(ladder="gdm-fsf", allowed="below-alert", tier="ccl"), "b.gate.yaml")
     result = pytester.runpytest("--modelgate", "a.gate.yaml")
     result.assert_outcomes(passed=2)

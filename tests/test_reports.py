@@ -107,7 +107,11 @@ def test_junit_reads_back_with_junitparser(finished_run):
     root, _ = finished_run
     xml = junitparser.JUnitXml.fromfile(str(root / "report/junit.xml"))
     suites = {suite.name: suite for suite in xml}
-    assert set(suites) == {"cybersecurity[candidate]", "chem_bio[candidate]"}
+    assert set(suites) == {"cybersecurity[candidate]", "chem_bio[candidate]", "release[candidate]"}
+    (release,) = list(suites["release[candidate]"])
+    assert release.result[0].message.startswith(
+        "Release gate FAIL: model candidate is at tier high"
+    )
     cyber, chem = suites["cybersecurity[candidate]"], suites["chem_bio[candidate]"]
     assert (cyber.tests, cyber.failures, cyber.errors) == (3, 0, 0)  # 2 thresholds + domain tier
     assert (chem.tests, chem.failures) == (2, 2)

@@ -12,6 +12,7 @@ import email.utils
 import os
 import random
 import time
+import urllib.parse
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -40,6 +41,14 @@ def retry_after_seconds(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return min(max(when.timestamp() - time.time(), 0.0), RETRY_AFTER_CAP_S)
+
+
+def public_url(url: str) -> str:
+    """The URL without credentials or query string, which may carry tokens."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def backoff_seconds(attempt: int, rng: random.Random) -> float:
@@ -80,14 +89,21 @@ class OpenAICompatibleProvider:
                 f"model {spec.name!r}: environment variable {spec.api_key_env} "
                 "(named by api_key_env) is not set"
             )
+        if key != key.strip() or any(c in key for c in "\r\n"):
+            # requests would reject the header and quote it, key included, in its error.
+            raise ProviderError(
+                f"model {spec.name!r}: the value of {spec.api_key_env} has surrounding "
+                "whitespace or a line break; store the key without them"
+            )
         return key
 
     def _where(self) -> str:
-        return f"model {self.spec.name!r} at {self.url}"
+        return f"model {self.spec.name!r} at {public_url(self.url)}"
 
     def _redact(self, text: str) -> str:
-        text = text[:SNIPPET_CHARS]
-        return text.replace(self._key, "***") if self._key else text
+        # Redact before truncating, so no prefix of the key can survive the cut.
+        text = text.replace(self._key, "***") if self._key else text
+        return text[:SNIPPET_CHARS]
 
     def complete(self, messages: Sequence[Message], params: Mapping[str, Any]) -> Completion:
         body = {"model": self.spec.model or self.spec.name, "messages": list(messages), **params}
@@ -105,6 +121,11 @@ class OpenAICompatibleProvider:
             except requests.ConnectionError as exc:
                 last = f"cannot connect ({type(exc).__name__})"
                 continue
+            except requests.RequestException as exc:
+                # Not retried, and never str(exc): some requests errors quote the headers.
+                raise ProviderError(
+                    f"{self._where()}: request failed ({type(exc).__name__})"
+                ) from None
             if response.status_code in RETRY_STATUSES:
                 last = f"HTTP {response.status_code}"
                 after = retry_after_seconds(response.headers.get("Retry-After"))
@@ -133,7 +154,7 @@ class OpenAICompatibleProvider:
         return Completion(text, {k: v for k, v in usage.items() if isinstance(v, int)})
 
     def describe(self) -> dict[str, Any]:
-        return describe_spec(self.spec, base_url=self.url.removesuffix(self.endpoint))
+        return describe_spec(self.spec, base_url=public_url(self.url.removesuffix(self.endpoint)))
 
     def close(self) -> None:
         self.session.close()

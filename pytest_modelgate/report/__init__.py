@@ -47,7 +47,8 @@ def assemble(
                 benchmarks[key] = result
             for d in g.gate.domains:
                 if all((g.gate.path, b.name, model) in run.results for b in d.benchmarks):
-                    domains[d.name] = run.domain(g, d.name, model)  # memoized: no new queries
+                    key = d.name if d.name not in domains else f"{g.gate.path.stem}/{d.name}"
+                    domains[key] = run.domain(g, d.name, model)  # memoized: no new queries
         policy = gates[0].gate.policy
         ladder = policy.ladder
         allowed = min((g.gate.policy.allowed for g in gates), key=ladder.rank)
@@ -60,7 +61,15 @@ def assemble(
             if errored or not domains
             else ladder.max(d.tier for d in domains.values() if d.tier)
         )
-        passed = complete and not errored and not failed and all(d.passed for d in domains.values())
+        passed = (
+            complete
+            and not smoke  # a subset of items is a smoke test, never a release verdict
+            and not errored
+            and not failed
+            and all(d.passed for d in domains.values())
+            and tier is not None
+            and not ladder.exceeds(tier, allowed)
+        )
         release = {"tier": tier, "allowed": allowed, "passed": passed, "complete": complete}
         results = build_results(
             candidate=run.describe(gates[0], model),
@@ -140,7 +149,9 @@ def _tier_cell(t: Any) -> str:
 
 def verdict_line(report: ModelReport) -> str:
     r = report.release
-    if not report.complete:
+    if report.results.get("smoke"):
+        status = "SMOKE (--modelgate-limit: a subset of items; no release verdict)"
+    elif not report.complete:
         status = "INCOMPLETE (some gates were not run; no release verdict)"
     elif r["passed"]:
         status = "PASS"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from junit_xml import TestCase, TestSuite, to_xml_report_string
 
 from ..engine import domain_failed_message
-from . import ModelReport
+from . import ModelReport, verdict_line
 
 
 def render_junit(reports: list[ModelReport]) -> str:
@@ -51,4 +51,15 @@ def render_junit(reports: list[ModelReport]) -> str:
                 "tier": d.tier if d else "incomplete",
             }
             suites.append(TestSuite(f"{domain}[{report.model}]", cases, properties=properties))
+        # One check for the whole verdict: red when any gate failed, errored or did not run.
+        release = TestCase(f"release[{report.model}]", "modelgate.release", 0.0)
+        if not report.release["passed"]:
+            release.add_failure_info(message=verdict_line(report), failure_type="release")
+        suites.append(
+            TestSuite(
+                f"release[{report.model}]",
+                [release],
+                properties={k: str(v) for k, v in report.release.items()},
+            )
+        )
     return to_xml_report_string(suites, encoding="utf-8")

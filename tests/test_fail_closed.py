@@ -1,0 +1,200 @@
+"""Ways a gate could pass, or a secret could leak, that a reviewer found; each is now closed."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import mcq_rows, write_jsonl
+
+from pytest_modelgate.providers.openai import public_url
+
+GATE = """
+version: 1
+policy: {{ladder: meta-frontier, allowed: moderate}}
+models:
+  candidate:
+    provider: openai
+    base_url: "{url}"
+    {extra}
+baselines:
+{baselines}
+domains:
+  cybersecurity:
+    benchmarks:
+      toy:
+        dataset: data/mcq.jsonl
+        format: mcq
+        scorer: {scorer}
+{limits}
+"""
+RISK = "        thresholds:\n          - {above: ecosystem, margin: 0.02, tier: high}"
+
+
+def gate(
+    url,
+    *,
+    baselines="  peer: {scores: {toy: {score: 0.5, n: 400}}}",
+    extra="",
+    scorer="choice",
+    limits=RISK,
+):
+    return GATE.format(url=url, baselines=baselines, extra=extra, scorer=scorer, limits=limits)
+
+
+def test_a_key_with_a_line_break_errors_without_showing_it(
+    pytester, model_server, write_gate, monkeypatch
+):
+    secret = "sk-modelgate-newline-7c1d"
+    monkeypatch.setenv("TOY_API_KEY", secret + "\n")
+    server = model_server()
+    write_jsonl(pytester.path / "data/mcq.jsonl", mcq_rows(5, correct=0))
+    write_gate(gate(server.base_url, extra="api_key_env: TOY_API_KEY"))
+    result = pytester.runpytest("--modelgate", "--modelgate-report", "out")
+    result.assert_outcomes(errors=2)
+    out = result.stdout.str()
+    assert "TOY_API_KEY has surrounding whitespace or a line break" in out
+    assert secret not in out + (pytester.path / "out/results.json").read_text()
+    assert server.requests == []
+
+
+def test_credentials_in_base_url_never_reach_reports():
+    url = "https://user:tok3n@models.example:8443/v1/chat/completions?key=abc"
+    assert public_url(url) == "https://models.example:8443/v1/chat/completions"
+
+
+def test_baseline_items_outside_0_1_are_refused(pytester, model_server, write_gate):
+    """Percentages in a foreign results file would make every risk threshold clear."""
+    server = model_server()
+    write_jsonl(pytester.path / "data/mcq.jsonl", mcq_rows(2, correct=0))
+    (pytester.path / "peer.json").write_text(
+        json.dumps(
+            {
+                "schema": 1,
+                "smoke": False,
+                "benchmarks": {"toy": {"score": 0.5, "n": 2, "items": {"q0": 100, "q1": 0}}},
+            }
+        )
+    )
+    write_gate(gate(server.base_url, baselines="  peer: {results: peer.json}"))
+    result = pytester.runpytest("--modelgate")
+    assert result.ret == 2
+    assert "benchmarks.toy.items: expected a mapping of item id to a score in [0, 1]" in (
+        result.stdout.str()
+    )
+
+
+def test_baseline_items_must_agree_with_its_score(pytester, model_server, write_gate):
+    server = model_server()
+    write_jsonl(pytester.path / "data/mcq.jsonl", mcq_rows(2, correct=0))
+    (pytester.path / "peer.json").write_text(
+        json.dumps(
+            {
+                "schema": 1,
+                "smoke": False,
+                "benchmarks": {"toy": {"score": 0.9, "n": 2, "items": {"q0": 0.0, "q1": 0.0}}},
+            }
+        )
+    )
+    write_gate(gate(server.base_url, baselines="  peer: {results: peer.json}"))
+    result = pytester.runpytest("--modelgate")
+    assert result.ret == 2
+    assert "2 items averaging 0.000000 do not match n=2, score=0.9" in result.stdout.str()
+
+
+def test_a_baseline_that_errored_is_no_evidence(pytester, model_server, write_gate):
+    """Dropping it silently would lower the ecosystem's bar for floors."""
+    server = model_server()
+    write_jsonl(pytester.path / "data/mcq.jsonl", mcq_rows(2, correct=0))
+    (pytester.path / "strong.json").write_text(
+        json.dumps(
+            {
+                "schema": 1,
+                "smoke": False,
+                "benchmarks": {
+                    "toy": {"score": None, "n": 2, "error": "HTTP 503 after 4 attempts"}
+                },
+            }
+        )
+    )
+    write_gate(
+        gate(
+            server.base_url,
+            baselines="  strong: {results: strong.json}\n"
+            "  weak: {scores: {toy: {score: 0.1, n: 400}}}",
+            limits="        floors:\n          - {at_least: ecosystem, margin: 0.05}",
+        )
+    )
+    result = pytester.runpytest("--modelgate")
+    assert result.ret == 2
+    assert "baseline 'strong' recorded an error for 'toy', so it is no evidence" in (
+        result.stdout.str()
+    )
+
+
+def test_a_threshold_and_a_floor_cannot_share_an_id(pytester, model_server, write_gate):
+    server = model_server()
+    write_jsonl(pytester.path / "data/mcq.jsonl", mcq_rows(2, correct=0))
+    write_gate(
+        gate(
+            server.base_url,
+            limits=(
+                "        thresholds:\n          - {id: x, above: 0.99, tier: high}\n"
+                "        floors:\n          - {id: x, at_least: 0.9}"
+            ),
+        )
+    )
+    result = pytester.runpytest("--modelgate")
+    assert result.ret == 2
+    assert "floors[0].id: duplicate id 'x'" in result.stdout.str()
+
+
+def test_statistics_that_cannot_be_computed_error_once(pytester, model_server, write_gate):
+    """One item with a graded score has no honest interval: the benchmark errors, and the
+    model is queried once, not once per item."""
+    server = model_server()
+    pytester.makepyfile(halfscore="def half(answer, item):\n    return 0.5\n")
+    pytester.syspathinsert()
+    write_jsonl(pytester.path / "data/mcq.jsonl", mcq_rows(1, correct=0))
+    write_gate(
+        gate(
+            server.base_url,
+            scorer="halfscore:half",
+            limits=(RISK + "\n          - {above: 0.9, tier: critical}"),
+        )
+    )
+    result = pytester.runpytest("--modelgate")
+    result.assert_outcomes(errors=3)
+    assert "a bootstrap interval needs at least 2 items, got 1" in result.stdout.str()
+    assert len(server.requests) == 1
+
+
+def test_a_scorer_returning_a_string_errors(pytester, model_server, write_gate):
+    server = model_server()
+    pytester.makepyfile(strscore="def text(answer, item):\n    return '0.7'\n")
+    pytester.syspathinsert()
+    write_jsonl(pytester.path / "data/mcq.jsonl", mcq_rows(3, correct=0))
+    write_gate(gate(server.base_url, scorer="strscore:text"))
+    result = pytester.runpytest("--modelgate")
+    result.assert_outcomes(errors=2)
+    assert "scorer returned '0.7' for item 'q0'; scores are numbers in [0, 1]" in (
+        result.stdout.str()
+    )
+
+
+def test_smoke_runs_and_stale_reports_never_pass_for_a_release(pytester, model_server, write_gate):
+    server = model_server()
+    write_jsonl(pytester.path / "data/mcq.jsonl", mcq_rows(40, correct=0))
+    write_gate(gate(server.base_url))
+    pytester.runpytest("--modelgate", "--modelgate-report", "out").assert_outcomes(passed=2)
+    assert json.loads((pytester.path / "out/results.json").read_text())["release"]["passed"]
+    result = pytester.runpytest(
+        "--modelgate", "--modelgate-report", "out", "--modelgate-limit", "5"
+    )
+    assert result.ret == 0
+    data = json.loads((pytester.path / "out/results.json").read_text())
+    assert data["smoke"] is True and data["release"]["passed"] is False
+    assert "Release gate SMOKE" in result.stdout.str()
+    # A run that writes nothing must not leave the previous report behind.
+    write_gate("version: 2\n")
+    pytester.runpytest("--modelgate", "--modelgate-report", "out")
+    assert not (pytester.path / "out/results.json").exists()
