@@ -108,6 +108,9 @@ class Row:
     tier: str
     verdict: str
 
+    def cells(self, *fields: str) -> tuple[str, ...]:
+        return tuple(getattr(self, f) for f in fields)
+
 
 def rows(report: ModelReport) -> list[Row]:
     out = []

@@ -10,6 +10,20 @@ _HEAD = (
 )
 
 
+_FIELDS = (
+    "benchmark",
+    "threshold",
+    "score",
+    "n",
+    "reference",
+    "method",
+    "diff",
+    "outcome",
+    "tier",
+    "verdict",
+)
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -34,25 +48,7 @@ def render_markdown(reports: list[ModelReport]) -> str:
             )
             parts.append(f"### {domain}: {state}\n\n{_HEAD}")
             for r in domain_rows:
-                parts.append(
-                    "| "
-                    + " | ".join(
-                        _cell(x)
-                        for x in (
-                            r.benchmark,
-                            r.threshold,
-                            r.score,
-                            r.n,
-                            r.reference,
-                            r.method,
-                            r.diff,
-                            r.outcome,
-                            r.tier,
-                            r.verdict,
-                        )
-                    )
-                    + " |"
-                )
+                parts.append("| " + " | ".join(_cell(x) for x in r.cells(*_FIELDS)) + " |")
             parts.append("")
         confidence = report.results.get("confidence")
         for name, b in report.results.get("baselines", {}).items():

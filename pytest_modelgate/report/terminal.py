@@ -4,6 +4,17 @@ from __future__ import annotations
 
 from . import ModelReport, rows, verdict_line
 
+_FIELDS = (
+    "domain",
+    "benchmark",
+    "threshold",
+    "score",
+    "n",
+    "reference",
+    "method",
+    "outcome",
+    "tier",
+)
 _COLUMNS = (
     "domain",
     "benchmark",
@@ -20,20 +31,7 @@ _COLUMNS = (
 def render_terminal(reports: list[ModelReport], width: int = 160) -> list[str]:
     lines = []
     for report in reports:
-        table = [_COLUMNS] + [
-            (
-                r.domain,
-                r.benchmark,
-                r.threshold,
-                r.score,
-                r.n,
-                r.reference,
-                r.method,
-                r.outcome,
-                r.tier,
-            )
-            for r in rows(report)
-        ]
+        table = [_COLUMNS] + [r.cells(*_FIELDS) for r in rows(report)]
         widths = [max(len(row[i]) for row in table) for i in range(len(_COLUMNS))]
         for row in table:
             lines.append(
