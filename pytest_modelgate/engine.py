@@ -81,6 +81,7 @@ class BenchmarkResult:
     errors: int = 0
     error: str | None = None
     seconds: float = 0.0
+    usage: dict[str, int] = field(default_factory=dict)  # summed API usage fields (tokens)
 
     def decision(self, threshold_id: str) -> ThresholdResult:
         return next(t for t in self.thresholds + self.floors if t.spec.id == threshold_id)
@@ -334,7 +335,7 @@ class GateRun:
         except EvaluationError as exc:
             result.calls = exc.calls
             raise
-        result.calls, result.seconds = run.calls, run.seconds
+        result.calls, result.seconds, result.usage = run.calls, run.seconds, run.usage
         scores = run.item_scores
         return Evidence(
             name,

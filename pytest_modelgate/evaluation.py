@@ -22,18 +22,17 @@ from .providers import Provider, ProviderError
 @dataclass
 class Evaluation:
     item_scores: dict[str, float]  # per item, averaged over epochs
-    answers: dict[str, list[str]]  # per item, one answer per epoch
     calls: int
     usage: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
 
 class EvaluationError(RuntimeError):
-    """The benchmark could not be evaluated completely; carries how far it got."""
+    """The benchmark could not be evaluated completely; carries the calls it made."""
 
-    def __init__(self, message: str, calls: int, done: int, total: int) -> None:
+    def __init__(self, message: str, calls: int) -> None:
         super().__init__(message)
-        self.calls, self.done, self.total = calls, done, total
+        self.calls = calls
 
 
 def epoch_params(params: Mapping[str, Any], epoch: int, epochs: int) -> dict[str, Any]:
@@ -54,7 +53,6 @@ def evaluate(
     concurrency: int = 8,
 ) -> Evaluation:
     started = time.perf_counter()
-    answers: dict[str, list[str]] = {item.id: [""] * epochs for item in items}
     scores: dict[str, list[float]] = {item.id: [0.0] * epochs for item in items}
     usage: dict[str, int] = {}
     lock = threading.Lock()
@@ -75,16 +73,13 @@ def evaluate(
             value = scorer(completion.text, item)
         except Exception as exc:  # a user's scorer is arbitrary code: report, never pass
             raise EvaluationError(
-                f"scorer failed on item {item.id!r}: {type(exc).__name__}: {exc}", calls, 0, 0
+                f"scorer failed on item {item.id!r}: {type(exc).__name__}: {exc}", calls
             ) from exc
         if not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
             raise EvaluationError(
                 f"scorer returned {value!r} for item {item.id!r}; scores are numbers in [0, 1]",
                 calls,
-                0,
-                0,
             )
-        answers[item.id][epoch] = completion.text
         scores[item.id][epoch] = float(value)
 
     tasks = [(item, epoch) for epoch in range(epochs) for item in items]
@@ -96,19 +91,15 @@ def evaluate(
             stop.set()
             for future in futures:
                 future.cancel()
-            finished = sum(
-                1 for f in futures if f.done() and not f.cancelled() and not f.exception()
-            )
             exc = failed.exception()
             message = (
                 str(exc)
                 if isinstance(exc, (ProviderError, EvaluationError))
-                else (f"{type(exc).__name__}: {exc}")
+                else f"{type(exc).__name__}: {exc}"
             )
-            raise EvaluationError(message, calls, finished, len(tasks))
+            raise EvaluationError(message, calls)
     return Evaluation(
         {i: sum(s) / epochs for i, s in scores.items()},
-        answers,
         calls,
         usage,
         time.perf_counter() - started,

@@ -41,6 +41,7 @@ def benchmark_entry(result: Any) -> dict[str, Any]:
         "epochs": result.spec.epochs,
         "higher_is_safer": result.spec.higher_is_safer,
         "calls": result.calls,
+        "usage": dict(result.usage),
         "cached": result.cached,
         "errors": result.errors,
         "tier": result.tier,

@@ -6,7 +6,7 @@ a typo in CI config fails the run at start-up (pytest exit code 4).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,8 +82,3 @@ def _convert(raw: Any, kind: str, origin: str, rootdir: Path) -> Any:
     if kind == "path":
         return (rootdir / str(raw)) if origin.startswith("ini") else Path(str(raw))
     return str(raw)
-
-
-def ini_lines() -> Mapping[str, str]:
-    """Help text for the ini keys (the CLI help says the rest)."""
-    return {key: f"default for --{opt.replace('_', '-')}" for opt, key, _, _ in OPTIONS}

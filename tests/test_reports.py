@@ -205,3 +205,10 @@ def test_deselected_gates_give_no_release_verdict(pytester, model_server, write_
     assert "strong-mcq" not in data["benchmarks"]
     assert len(server.requests) == 20  # the deselected benchmark was never queried
     assert "INCOMPLETE" in result.stdout.str()
+
+
+def test_token_usage_from_the_api_is_summed_per_benchmark(finished_run):
+    root, _ = finished_run
+    weak = json.loads((root / "report/results.json").read_text())["benchmarks"]["weak-mcq"]
+    # our test server reports 10 prompt + 1 completion tokens per answer
+    assert weak["usage"] == {"prompt_tokens": 1000, "completion_tokens": 100, "total_tokens": 1100}

@@ -72,6 +72,3 @@ def builtin_providers() -> dict[str, ProviderFactory]:
         "local": LocalModelProvider,
         "static": StaticProvider,
     }
-
-
-BUILTIN_PROVIDER_NAMES = ("openai", "local", "static")
