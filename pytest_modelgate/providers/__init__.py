@@ -7,6 +7,8 @@ aggregate scores (``aggregate_scores``) and answers nothing.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +51,21 @@ class ProviderContext:
 
 
 ProviderFactory = Callable[[ModelSpec, ProviderContext], Provider]
+
+
+def request_key(
+    provider: str, model: str | None, params: Mapping[str, Any], messages: Sequence[Message]
+) -> str:
+    """What determines an answer, hashed: the API family, model, params and exact messages.
+    Never headers or keys, so caches and recordings hold no secrets and survive key rotation."""
+    canonical = json.dumps(
+        {"provider": provider, "model": model, "params": params, "messages": list(messages)},
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def describe_spec(spec: ModelSpec, **extra: Any) -> dict[str, Any]:
