@@ -25,7 +25,7 @@ from .comparisons import (
     strongest,
 )
 from .datasets import Dataset, DatasetError, FormatAdapter, load_dataset
-from .evaluation import EvaluationError, evaluate
+from .evaluation import AnswerStore, EvaluationError, evaluate
 from .providers import Provider, ProviderContext, ProviderError, ProviderFactory, describe_spec
 from .results import BaselineFileError, load_baseline
 from .schema import (
@@ -240,10 +240,12 @@ class GateRun:
         registries: Registries,
         work_dir: Path,
         on_benchmark_done: Callable[[BenchmarkResult], Any] | None = None,
+        cache: AnswerStore | None = None,
     ) -> None:
         self.registries = registries
         self.context = ProviderContext(work_dir)
         self.on_benchmark_done = on_benchmark_done
+        self.cache = cache
         self._lock = threading.RLock()
         self._providers: dict[tuple[Path, str], Provider | ProviderError] = {}
         self.results: dict[tuple[Path, str, str], BenchmarkResult] = {}
@@ -331,11 +333,14 @@ class GateRun:
                 provider.spec.params,
                 epochs=bench.epochs,
                 concurrency=provider.spec.concurrency,
+                max_error_rate=bench.max_error_rate,
+                cache=self.cache,
             )
         except EvaluationError as exc:
-            result.calls = exc.calls
+            result.calls, result.cached, result.errors = exc.calls, exc.cached, exc.errors
             raise
-        result.calls, result.seconds, result.usage = run.calls, run.seconds, run.usage
+        result.calls, result.cached, result.errors = run.calls, run.cached, run.errors
+        result.seconds, result.usage = run.seconds, run.usage
         scores = run.item_scores
         return Evidence(
             name,
@@ -351,7 +356,7 @@ class GateRun:
         result.estimate = score_estimate(candidate, policy.confidence)
         for spec in bench.thresholds + bench.floors:
             comparison = self._compare(loaded, bench, spec, candidate)
-            decided = judge(spec, bench, comparison, policy, result.estimate)
+            decided = judge(spec, bench, comparison, policy, result.estimate, result.errors)
             (result.thresholds if spec.kind == "risk" else result.floors).append(decided)
         result.tier = benchmark_tier(
             policy.ladder,

@@ -1,9 +1,13 @@
 """Run one benchmark against one model: query every (item, epoch), score the answers.
 
 Bounded concurrency with a thread pool sized to the model's ``concurrency``
-(HTTP waits release the GIL). Fail closed: the first item that cannot be
-answered or scored stops the run and the benchmark errors; a partial score is
-never reported as a result.
+(HTTP waits release the GIL). Answers come from the response cache when it has
+them and are stored as they arrive, so a killed run resumes where it stopped.
+
+Fail closed: with ``max_error_rate`` 0 (the default) the first item that cannot
+be answered stops the run and the benchmark errors. Above 0, items that cannot
+be answered are excluded and counted, and the benchmark errors only when their
+share exceeds the rate. A scorer that fails is a bug, never tolerated.
 """
 
 from __future__ import annotations
@@ -13,26 +17,41 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from .datasets import Item
-from .providers import Provider, ProviderError
+from .providers import Completion, Provider, ProviderError, request_key
+
+
+class AnswerStore(Protocol):
+    """The response cache as evaluation sees it (``cache.ResponseCache``)."""
+
+    def get(self, key: str) -> Completion | None: ...
+
+    def put(self, key: str, completion: Completion) -> None: ...
 
 
 @dataclass
 class Evaluation:
-    item_scores: dict[str, float]  # per item, averaged over epochs
-    calls: int
+    item_scores: dict[str, float]  # per answered item, averaged over epochs
+    calls: int  # answers requested from the model in this run
+    cached: int = 0  # answers taken from the cache instead
+    errors: int = 0  # items excluded because they could not be answered
+    first_error: str | None = None
     usage: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
 
 class EvaluationError(RuntimeError):
-    """The benchmark could not be evaluated completely; carries the calls it made."""
+    """The benchmark could not be evaluated; carries the calls it made."""
 
-    def __init__(self, message: str, calls: int) -> None:
+    def __init__(self, message: str, calls: int, cached: int = 0, errors: int = 0) -> None:
         super().__init__(message)
-        self.calls = calls
+        self.calls, self.cached, self.errors = calls, cached, errors
+
+
+class ScorerError(RuntimeError):
+    """The scorer failed or returned a non-score: a bug, so it is never tolerated."""
 
 
 def epoch_params(params: Mapping[str, Any], epoch: int, epochs: int) -> dict[str, Any]:
@@ -51,34 +70,60 @@ def evaluate(
     *,
     epochs: int = 1,
     concurrency: int = 8,
+    max_error_rate: float = 0.0,
+    cache: AnswerStore | None = None,
 ) -> Evaluation:
     started = time.perf_counter()
+    # The cache key names the model as the provider describes it (e.g. the local GGUF file).
+    described = provider.describe()
+    identity = (
+        described.get("provider", provider.spec.provider),
+        described.get("model", provider.spec.model),
+    )
     scores: dict[str, list[float]] = {item.id: [0.0] * epochs for item in items}
+    failed: dict[str, str] = {}  # item id -> first error message
     usage: dict[str, int] = {}
     lock = threading.Lock()
-    calls = 0
+    counts = {"calls": 0, "cached": 0}
     stop = threading.Event()
     per_epoch = [epoch_params(params, e, epochs) for e in range(epochs)]
 
+    def answer(item: Item, epoch: int) -> Completion:
+        key = request_key(*identity, per_epoch[epoch], item.messages)
+        hit = cache.get(key) if cache is not None else None
+        if hit is not None:
+            with lock:
+                counts["cached"] += 1
+            return hit
+        completion = provider.complete(item.messages, per_epoch[epoch])
+        if cache is not None:
+            cache.put(key, completion)  # committed now: a killed run keeps this answer
+        with lock:
+            counts["calls"] += 1
+            for name, value in completion.usage.items():
+                usage[name] = usage.get(name, 0) + value
+        return completion
+
     def run(item: Item, epoch: int) -> None:
-        nonlocal calls
         if stop.is_set():
             return
-        completion = provider.complete(item.messages, per_epoch[epoch])
-        with lock:
-            calls += 1
-            for key, value in completion.usage.items():
-                usage[key] = usage.get(key, 0) + value
+        try:
+            completion = answer(item, epoch)
+        except ProviderError as exc:
+            if max_error_rate <= 0:
+                raise
+            with lock:
+                failed.setdefault(item.id, str(exc))
+            return
         try:
             value = scorer(completion.text, item)
         except Exception as exc:  # a user's scorer is arbitrary code: report, never pass
-            raise EvaluationError(
-                f"scorer failed on item {item.id!r}: {type(exc).__name__}: {exc}", calls
+            raise ScorerError(
+                f"scorer failed on item {item.id!r}: {type(exc).__name__}: {exc}"
             ) from exc
         if not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
-            raise EvaluationError(
-                f"scorer returned {value!r} for item {item.id!r}; scores are numbers in [0, 1]",
-                calls,
+            raise ScorerError(
+                f"scorer returned {value!r} for item {item.id!r}; scores are numbers in [0, 1]"
             )
         scores[item.id][epoch] = float(value)
 
@@ -86,21 +131,35 @@ def evaluate(
     with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(tasks)))) as pool:
         futures = [pool.submit(run, item, epoch) for item, epoch in tasks]
         wait(futures, return_when=FIRST_EXCEPTION)
-        failed = next((f for f in futures if f.done() and f.exception()), None)
-        if failed is not None:
+        crashed = next((f for f in futures if f.done() and f.exception()), None)
+        if crashed is not None:
             stop.set()
             for future in futures:
                 future.cancel()
-            exc = failed.exception()
+            exc = crashed.exception()
             message = (
                 str(exc)
-                if isinstance(exc, (ProviderError, EvaluationError))
+                if isinstance(exc, (ProviderError, ScorerError))
                 else f"{type(exc).__name__}: {exc}"
             )
-            raise EvaluationError(message, calls)
+            raise EvaluationError(message, counts["calls"], counts["cached"], 1)
+    if failed:
+        rate = len(failed) / len(items)
+        example = next(iter(failed.values()))
+        if rate > max_error_rate:
+            raise EvaluationError(
+                f"{len(failed)} of {len(items)} items could not be answered ({rate:.1%} > "
+                f"max_error_rate {max_error_rate:.1%}); first error: {example}",
+                counts["calls"],
+                counts["cached"],
+                len(failed),
+            )
     return Evaluation(
-        {i: sum(s) / epochs for i, s in scores.items()},
-        calls,
+        {i: sum(s) / epochs for i, s in scores.items() if i not in failed},
+        counts["calls"],
+        counts["cached"],
+        len(failed),
+        next(iter(failed.values()), None),
         usage,
         time.perf_counter() - started,
     )

@@ -21,6 +21,8 @@ _HELP = {
     "modelgate_record_baseline": "also write the candidate's results as a baseline file",
     "modelgate_limit": "smoke run: first N items per benchmark; reports say 'smoke'",
     "modelgate_plan": "print items, model calls and minimum detectable differences; query nothing",
+    "modelgate_cache": "keep the response cache in DIR (default: inside pytest's cache dir)",
+    "modelgate_no_cache": "neither read nor write the response cache",
 }
 
 

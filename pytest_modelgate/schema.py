@@ -108,6 +108,7 @@ class BenchmarkSpec:
     limit: int | None = None
     epochs: int = 1
     higher_is_safer: bool = False
+    max_error_rate: float = 0.0  # share of items that may go unanswered (then excluded)
     description: str | None = None
     thresholds: tuple[ThresholdSpec, ...] = ()
     floors: tuple[ThresholdSpec, ...] = ()
@@ -273,6 +274,7 @@ _BENCHMARK_KEYS = (
     "limit",
     "epochs",
     "higher_is_safer",
+    "max_error_rate",
     "description",
     "thresholds",
     "floors",
@@ -677,6 +679,13 @@ def _read_benchmark(
     epochs = r.get(b, "epochs", key, "int", 1)
     if epochs is not None and epochs < 1:
         r.problem(r.line_of(b, "epochs"), f"{key}.epochs", "must be at least 1")
+    max_error_rate = r.get(b, "max_error_rate", key, "number", 0.0)
+    if max_error_rate is not None and not 0 <= max_error_rate < 1:
+        r.problem(
+            r.line_of(b, "max_error_rate"),
+            f"{key}.max_error_rate",
+            f"{max_error_rate} is outside [0, 1); e.g. 0.02 tolerates 2% unanswerable items",
+        )
     ids: dict[str, int] = {}  # shared: a threshold and a floor become sibling items
     thresholds = _read_limits(r, b, "thresholds", key, policy, baselines, ids)
     floors = _read_limits(r, b, "floors", key, policy, baselines, ids)
@@ -696,6 +705,7 @@ def _read_benchmark(
         limit=limit,
         epochs=epochs or 1,
         higher_is_safer=r.get(b, "higher_is_safer", key, "bool", False),
+        max_error_rate=float(max_error_rate or 0.0),
         description=r.get(b, "description", key, "str"),
         thresholds=thresholds,
         floors=floors,

@@ -19,6 +19,8 @@ OPTIONS: tuple[tuple[str, str, str, Any], ...] = (
     ("modelgate_record_baseline", "modelgate_record_baseline", "path", None),
     ("modelgate_limit", "modelgate_limit", "int", None),
     ("modelgate_plan", "modelgate_plan", "flag", False),
+    ("modelgate_cache", "modelgate_cache", "path", None),
+    ("modelgate_no_cache", "modelgate_no_cache", "flag", False),
 )
 
 
@@ -34,6 +36,8 @@ class Settings:
     record_baseline: Path | None = None
     limit: int | None = None
     plan: bool = False
+    cache_dir: Path | None = None  # None: inside pytest's cache dir
+    no_cache: bool = False
 
 
 def resolve_settings(
@@ -58,6 +62,8 @@ def resolve_settings(
         record_baseline=values["modelgate_record_baseline"],
         limit=values["modelgate_limit"],
         plan=bool(values["modelgate_plan"]),
+        cache_dir=values["modelgate_cache"],
+        no_cache=bool(values["modelgate_no_cache"]),
     )
 
 

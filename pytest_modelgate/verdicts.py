@@ -34,6 +34,7 @@ def judge(
     comparison: Comparison,
     policy: Policy,
     candidate: stats.Estimate,
+    excluded: int = 0,
 ) -> ThresholdResult:
     d = comparison.diff
     if spec.kind == "risk":
@@ -54,7 +55,7 @@ def judge(
         verdict = FAILED_VERDICT
     method = POINT if policy.decision == "point" else comparison.method
     mdd = stats.minimum_detectable_difference(d.se, policy.confidence)
-    message = explain(spec, comparison, outcome, mdd, bench, policy, candidate)
+    message = explain(spec, comparison, outcome, mdd, bench, policy, candidate, excluded)
     return ThresholdResult(spec, comparison, method, outcome, mdd, verdict, message)
 
 
@@ -78,6 +79,7 @@ def explain(
     bench: BenchmarkSpec,
     policy: Policy,
     candidate: stats.Estimate,
+    excluded: int = 0,
 ) -> str:
     d = c.diff
     pct = f"{policy.confidence:.0%}"
@@ -86,6 +88,14 @@ def explain(
         f"[{_f(candidate.low)}, {_f(candidate.high)}] "
         f"(n={candidate.n}, {candidate.method}, {pct}).",
         f"Reference {_f(c.reference)}: {c.reference_source}.",
+        *(
+            [
+                f"{excluded} item(s) could not be answered and are excluded "
+                f"(max_error_rate {bench.max_error_rate:.1%})."
+            ]
+            if excluded
+            else []
+        ),
         f"Difference {_signed(d.value)} [{_signed(d.low)}, {_signed(d.high)}] "
         f"({_method_label(c.method, d.method)}, {pct}) against margin {_f(spec.margin)}: "
         f"{outcome.upper()}.",

@@ -9,7 +9,9 @@ gets right. Status codes, Retry-After and latency are scriptable too.
 from __future__ import annotations
 
 import json
+import random
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -37,6 +39,9 @@ class OpenAIServer:
         always_status: int | None = None,
         require_key: str | None = None,
         body: str | None = None,
+        faults: Mapping[str, float] | None = None,
+        fault_seed: int = 0,
+        slow_s: float = 2.0,
     ) -> None:
         self.reply = reply
         self.latency_s = latency_s
@@ -45,6 +50,14 @@ class OpenAIServer:
         self.always_status = always_status
         self.require_key = require_key
         self.body = body  # a raw body to send instead of a completion
+        # Injected faults, drawn per request with these probabilities (seeded):
+        # "429" (with Retry-After: 0), "500", "503", "drop" (close without answering),
+        # "slow" (answer after slow_s, past a client's timeout), "malformed" (not JSON).
+        self.faults = dict(faults or {})
+        self.fault_rng = random.Random(fault_seed)
+        self.slow_s = slow_s
+        self.injected: dict[str, int] = {}
+        self.answered = 0  # requests that got a well-formed completion
         self.requests: list[dict[str, Any]] = []
         self.headers_seen: list[dict[str, str]] = []
         self._lock = threading.Lock()
@@ -67,6 +80,16 @@ class OpenAIServer:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+    def _draw_fault(self) -> str | None:
+        with self._lock:
+            draw, edge = self.fault_rng.random(), 0.0
+            for name, rate in self.faults.items():
+                edge += rate
+                if draw < edge:
+                    self.injected[name] = self.injected.get(name, 0) + 1
+                    return name
+        return None
 
     def _next_status(self) -> int:
         with self._lock:
@@ -91,8 +114,11 @@ class OpenAIServer:
                 self.send_header("Content-Length", str(len(data)))
                 for key, value in headers.items():
                     self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the client gave up (timeout): expected
 
             def do_POST(self) -> None:  # noqa: N802 - the http.server API
                 length = int(self.headers.get("Content-Length", 0))
@@ -108,6 +134,17 @@ class OpenAIServer:
                     f"Bearer {server.require_key}"
                 ):
                     return self._send(401, json.dumps({"error": "bad key"}))
+                fault = server._draw_fault()
+                if fault == "drop":
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return None
+                if fault == "slow":
+                    time.sleep(server.slow_s)
+                if fault == "malformed":
+                    return self._send(200, '{"choices": [{"message": ')
+                if fault in ("429", "500", "503"):
+                    return self._send(int(fault), '{"error": "injected"}', {"Retry-After": "0"})
                 status = server._next_status()
                 if status != 200:
                     extra = {"Retry-After": server.retry_after} if server.retry_after else {}
@@ -115,6 +152,8 @@ class OpenAIServer:
                 if server.body is not None:
                     return self._send(200, server.body)
                 text = server.reply(request["messages"])
+                with server._lock:
+                    server.answered += 1
                 return self._send(
                     200,
                     json.dumps(

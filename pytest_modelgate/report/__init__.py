@@ -150,6 +150,16 @@ def _tier_cell(t: Any) -> str:
     return {"crossed": t.spec.tier, "inconclusive": f"{t.spec.tier}?"}.get(t.outcome, "-")
 
 
+def exclusion_notes(report: ModelReport) -> list[str]:
+    """One line per benchmark that left out items it could not get answered."""
+    return [
+        f"{name}: {b.errors} of {b.errors + b.estimate.n} items could not be answered and "
+        f"were excluded (max_error_rate {b.spec.max_error_rate:.1%})"
+        for name, b in report.benchmarks.items()
+        if b.errors and not b.error and b.estimate is not None
+    ]
+
+
 def verdict_line(report: ModelReport) -> str:
     r = report.release
     if report.results.get("smoke"):

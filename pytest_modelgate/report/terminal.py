@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import ModelReport, rows, verdict_line
+from . import ModelReport, exclusion_notes, rows, verdict_line
 
 _FIELDS = (
     "domain",
@@ -39,6 +39,7 @@ def render_terminal(reports: list[ModelReport], width: int = 160) -> list[str]:
                     :width
                 ]
             )
+        lines.extend(exclusion_notes(report))
         lines.append(verdict_line(report))
         if report.results.get("decision") == "point":
             lines.append(

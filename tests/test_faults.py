@@ -1,0 +1,84 @@
+"""A model API that rate-limits, fails, drops connections, stalls and garbles answers:
+every item is scored or explicitly excluded, and missing data never passes."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import mcq_rows, write_jsonl
+
+FAULTS = {"429": 0.05, "503": 0.03, "500": 0.02, "drop": 0.02, "slow": 0.01, "malformed": 0.02}
+
+GATE = """
+version: 1
+policy: {{ladder: meta-frontier, allowed: moderate}}
+models:
+  candidate:
+    provider: openai
+    base_url: "{url}"
+    concurrency: 32
+    timeout_s: 1.0
+    max_retries: 6
+domains:
+  cybersecurity:
+    benchmarks:
+      toy:
+        dataset: data/mcq.jsonl
+        format: mcq
+        scorer: choice
+        max_error_rate: {rate}
+        thresholds:
+          - {{above: 0.9, tier: critical}}
+"""
+
+
+def test_two_thousand_items_through_fifteen_percent_faults(pytester, model_server, write_gate):
+    server = model_server(faults=FAULTS, fault_seed=7, slow_s=1.5)
+    write_jsonl(pytester.path / "data/mcq.jsonl", mcq_rows(2000, correct=500))
+    write_gate(GATE.format(url=server.base_url, rate=0.05))
+    result = pytester.runpytest_subprocess(
+        "--modelgate", "--modelgate-report", "out", "--modelgate-no-cache"
+    )
+    result.assert_outcomes(passed=2)
+    bench = json.loads((pytester.path / "out/results.json").read_text())["benchmarks"]["toy"]
+    injected = server.injected
+    assert sum(injected.values()) >= 0.12 * 2000  # the faults really happened
+    # Retried faults (429, 5xx, drops, timeouts) all recovered; a garbled answer is not
+    # retried, so each one excludes its item, and the report counts every exclusion.
+    assert bench["errors"] == injected["malformed"]
+    assert bench["n"] + bench["errors"] == 2000
+    # Slow answers arrive after the client gave up on them (and retried): never counted.
+    assert bench["calls"] == server.answered - injected["slow"] == bench["n"]
+    assert bench["score"] == round(sum(bench["items"].values()) / bench["n"], 6)
+    result.stdout.fnmatch_lines(
+        [
+            f"toy: {bench['errors']} of 2000 items could not be answered "
+            "and were excluded (max_error_rate 5.0%)"
+        ]
+    )
+
+
+def test_faults_beyond_the_tolerated_rate_error_the_benchmark(pytester, model_server, write_gate):
+    server = model_server(faults={"malformed": 0.10}, fault_seed=3)
+    write_jsonl(pytester.path / "data/mcq.jsonl", mcq_rows(300, correct=0))
+    write_gate(GATE.format(url=server.base_url, rate=0.02))
+    result = pytester.runpytest_subprocess("--modelgate", "--modelgate-no-cache")
+    result.assert_outcomes(errors=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*items could not be answered (*% > max_error_rate 2.0%); "
+            "first error: model 'candidate' at * malformed response*"
+        ]
+    )
+
+
+def test_without_a_tolerated_rate_the_first_unanswerable_item_stops_the_run(
+    pytester, model_server, write_gate
+):
+    server = model_server(faults={"malformed": 0.05}, fault_seed=1)
+    write_jsonl(pytester.path / "data/mcq.jsonl", mcq_rows(2000, correct=0))
+    write_gate(GATE.format(url=server.base_url, rate=0))
+    result = pytester.runpytest_subprocess("--modelgate", "--modelgate-no-cache")
+    result.assert_outcomes(errors=2)
+    assert "malformed response" in result.stdout.str()
+    assert len(server.requests) < 2000  # it stopped early instead of spending the budget
