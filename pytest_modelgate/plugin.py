@@ -129,6 +129,7 @@ class ModelgateReporter:
             state.close()
 
     def _write_files(self) -> None:
+        from .report.html import render_html
         from .report.junit import render_junit
         from .report.markdown import render_markdown
         from .results import write_json
@@ -146,12 +147,16 @@ class ModelgateReporter:
         summary = render_markdown(self.reports)
         (out / "summary.md").write_text(summary, encoding="utf-8")
         (out / "junit.xml").write_text(render_junit(self.reports), encoding="utf-8")
+        (out / "report.html").write_text(render_html(self.reports), encoding="utf-8")
         step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
         if step_summary:
             with open(step_summary, "a", encoding="utf-8") as fh:
                 fh.write(summary + "\n")
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        cache = self.state.cache
+        if cache is not None and cache.notice:
+            terminalreporter.write_line(cache.notice, yellow=True)
         if not self.reports:
             return
         from .report.terminal import render_terminal

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .engine import DomainResult, GateRun, LoadedGate, Registries, load
 from .schema import GateFileError, Problem
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .cache import ResponseCache
 
 
 class ModelgateSession:
@@ -19,6 +22,7 @@ class ModelgateSession:
         self.domains: dict[tuple[Path, str, str], DomainResult] = {}
         self._registries: Registries | None = None
         self._run: GateRun | None = None
+        self.cache: ResponseCache | None = None
 
     @property
     def registries(self) -> Registries:
@@ -36,14 +40,30 @@ class ModelgateSession:
     @property
     def run(self) -> GateRun:
         if self._run is None:
-            cache = getattr(self.config, "cache", None)  # absent under -p no:cacheprovider
-            work_dir = Path(str(cache.mkdir("modelgate"))) if cache else Path(tempfile.mkdtemp())
+            pytest_cache = getattr(self.config, "cache", None)  # absent: -p no:cacheprovider
+            work_dir = (
+                Path(str(pytest_cache.mkdir("modelgate")))
+                if pytest_cache
+                else Path(tempfile.mkdtemp(prefix="modelgate-"))
+            )
             self._run = GateRun(
                 self.registries,
                 work_dir,
                 lambda result: self.config.hook.pytest_modelgate_benchmark_done(result=result),
+                cache=self._open_cache(work_dir if pytest_cache else None),
             )
         return self._run
+
+    def _open_cache(self, default_dir: Path | None) -> ResponseCache | None:
+        """The response cache: --modelgate-cache DIR, else inside pytest's cache dir."""
+        directory = self.settings.cache_dir or default_dir
+        if self.settings.no_cache or directory is None:
+            return None
+        from .cache import ResponseCache, default_cache_path
+
+        directory.mkdir(parents=True, exist_ok=True)
+        self.cache = ResponseCache(default_cache_path(directory))
+        return self.cache
 
     def load(self, path: Path) -> LoadedGate:
         if path not in self.loaded:
@@ -80,3 +100,5 @@ class ModelgateSession:
     def close(self) -> None:
         if self._run is not None:
             self._run.close()
+        if self.cache is not None:
+            self.cache.close()

@@ -4,8 +4,14 @@ every item is scored or explicitly excluded, and missing data never passes."""
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
 
 from conftest import mcq_rows, write_jsonl
+
+from pytest_modelgate.cache import ResponseCache
 
 FAULTS = {"429": 0.05, "503": 0.03, "500": 0.02, "drop": 0.02, "slow": 0.01, "malformed": 0.02}
 
@@ -82,3 +88,64 @@ def test_without_a_tolerated_rate_the_first_unanswerable_item_stops_the_run(
     result.assert_outcomes(errors=2)
     assert "malformed response" in result.stdout.str()
     assert len(server.requests) < 2000  # it stopped early instead of spending the budget
+
+
+def test_a_killed_run_resumes_without_asking_again(pytester, model_server, write_gate):
+    """SIGKILL mid-benchmark; the rerun asks only for what was not answered before."""
+    server = model_server(latency_s=0.01)
+    write_jsonl(pytester.path / "data/mcq.jsonl", mcq_rows(600, correct=100))
+    write_gate(
+        GATE.format(url=server.base_url, rate=0).replace("concurrency: 32", "concurrency: 4")
+    )
+    command = [sys.executable, "-m", "pytest", "--modelgate", "--modelgate-cache", "cache", "-q"]
+    run = subprocess.Popen(
+        command, cwd=pytester.path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 60
+    while server.answered < 200 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    time.sleep(0.3)  # the server finishes the requests that were in flight; nobody reads them
+    answered_before_kill = server.answered
+    requests_before_rerun = len(server.requests)
+    assert 200 <= answered_before_kill < 600, "the kill must land mid-benchmark"
+
+    cache = ResponseCache(pytester.path / "cache/responses.sqlite3")
+    kept = len(cache)
+    cache.close()
+    assert kept >= answered_before_kill - 4  # at most the answers in flight are lost
+
+    result = pytester.runpytest_subprocess(
+        "--modelgate", "--modelgate-cache", "cache", "--modelgate-report", "out"
+    )
+    result.assert_outcomes(passed=2)
+    bench = json.loads((pytester.path / "out/results.json").read_text())["benchmarks"]["toy"]
+    assert len(server.requests) - requests_before_rerun == 600 - kept == bench["calls"]
+    assert bench["cached"] == kept and bench["n"] == 600
+
+
+def test_a_cached_rerun_asks_nothing_and_a_bad_cache_is_set_aside(
+    pytester, model_server, write_gate
+):
+    server = model_server()
+    write_jsonl(pytester.path / "data/mcq.jsonl", mcq_rows(50, correct=10))
+    write_gate(GATE.format(url=server.base_url, rate=0))
+    pytester.runpytest("--modelgate").assert_outcomes(passed=2)  # default: pytest's cache dir
+    assert len(server.requests) == 50
+    result = pytester.runpytest("--modelgate", "--modelgate-report", "out")
+    result.assert_outcomes(passed=2)
+    bench = json.loads((pytester.path / "out/results.json").read_text())["benchmarks"]["toy"]
+    assert (bench["calls"], bench["cached"], len(server.requests)) == (0, 50, 50)
+
+    (pytester.path / "bad").mkdir()
+    (pytester.path / "bad/responses.sqlite3").write_bytes(b"not a database at all" * 100)
+    result = pytester.runpytest("--modelgate", "--modelgate-cache", "bad")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "modelgate: response cache bad/responses.sqlite3 was not a "
+            "readable sqlite database*moved it to*"
+        ]
+    )
+    assert len(server.requests) == 100

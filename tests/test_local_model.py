@@ -88,8 +88,13 @@ def test_embedded_model_answers_repeatably_at_temperature_zero(
     pytester, write_gate, local_model_url
 ):
     write_gate(_gate(f"    provider: openai\n    base_url: {local_model_url}", limit=8))
-    first = pytester.runpytest("--modelgate", "--modelgate-record-baseline", "first.json")
-    second = pytester.runpytest("--modelgate", "--modelgate-record-baseline", "second.json")
+    # No cache: the second run must ask the model again, or this would test the cache.
+    first = pytester.runpytest(
+        "--modelgate", "--modelgate-no-cache", "--modelgate-record-baseline", "first.json"
+    )
+    second = pytester.runpytest(
+        "--modelgate", "--modelgate-no-cache", "--modelgate-record-baseline", "second.json"
+    )
     first.assert_outcomes(passed=2)
     second.assert_outcomes(passed=2)
     a = json.loads((pytester.path / "first.json").read_text())["benchmarks"]["cyber-mcq"]

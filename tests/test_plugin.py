@@ -182,7 +182,10 @@ def test_a_key_in_the_environment_never_appears_in_output_or_files(
     echo.reply = lambda messages: secret
     rejecting = model_server(require_key="another-key")
     write_gate(basic(rejecting.base_url, extra="api_key_env: TOY_API_KEY"), name="second.gate.yaml")
-    failed = pytester.runpytest("--modelgate", "second.gate.yaml", "--modelgate-report", "out2")
+    # No cache: the same requests were answered above, and must now really be sent.
+    failed = pytester.runpytest(
+        "--modelgate", "second.gate.yaml", "--modelgate-report", "out2", "--modelgate-no-cache"
+    )
     assert "HTTP 401" in failed.stdout.str()
     everything = (
         result.stdout.str() + result.stderr.str() + failed.stdout.str() + failed.stderr.str()

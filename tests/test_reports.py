@@ -178,6 +178,7 @@ def test_smoke_run_is_labelled_and_cannot_be_a_baseline(pytester, model_server, 
         "out",
         "--modelgate-record-baseline",
         "smoke.results.json",
+        "--modelgate-no-cache",  # the two datasets share their first prompts
     )
     data = json.loads((pytester.path / "out/results.json").read_text())
     assert data["smoke"] is True and data["benchmarks"]["weak-mcq"]["n"] == 10
