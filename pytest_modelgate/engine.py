@@ -25,7 +25,7 @@ from .comparisons import (
     strongest,
 )
 from .datasets import Dataset, DatasetError, FormatAdapter, load_dataset
-from .evaluation import AnswerStore, EvaluationError, evaluate
+from .evaluation import AnswerLog, AnswerStore, EvaluationError, evaluate
 from .providers import Provider, ProviderContext, ProviderError, ProviderFactory, describe_spec
 from .results import BaselineFileError, load_baseline
 from .schema import (
@@ -33,12 +33,14 @@ from .schema import (
     BenchmarkSpec,
     GateFile,
     GateFileError,
+    ModelSpec,
     Problem,
     ThresholdSpec,
     Vocabulary,
     parse_gate_file,
 )
 from .scorers import Scorer, resolve_scorer
+from .spending import Budget, RateLimiter
 from .tiers import benchmark_tier
 from .verdicts import FAILED_VERDICT, ThresholdResult, judge
 
@@ -82,6 +84,8 @@ class BenchmarkResult:
     error: str | None = None
     seconds: float = 0.0
     usage: dict[str, int] = field(default_factory=dict)  # summed API usage fields (tokens)
+    usage_estimated: bool = False  # some answers had no usage fields: tokens estimated
+    cost: float | None = None  # from the model's prices; None when it has none
 
     def decision(self, threshold_id: str) -> ThresholdResult:
         return next(t for t in self.thresholds + self.floors if t.spec.id == threshold_id)
@@ -241,11 +245,15 @@ class GateRun:
         work_dir: Path,
         on_benchmark_done: Callable[[BenchmarkResult], Any] | None = None,
         cache: AnswerStore | None = None,
+        recorder: AnswerLog | None = None,
     ) -> None:
         self.registries = registries
         self.context = ProviderContext(work_dir)
         self.on_benchmark_done = on_benchmark_done
         self.cache = cache
+        self.recorder = recorder
+        self._limiters: dict[tuple[Path, str], RateLimiter] = {}
+        self._run_budgets: dict[Path, Budget | None] = {}  # policy.budget, one per gate file
         self._lock = threading.RLock()
         self._providers: dict[tuple[Path, str], Provider | ProviderError] = {}
         self.results: dict[tuple[Path, str, str], BenchmarkResult] = {}
@@ -335,12 +343,18 @@ class GateRun:
                 concurrency=provider.spec.concurrency,
                 max_error_rate=bench.max_error_rate,
                 cache=self.cache,
+                limiter=self._limiter(loaded, provider.spec),
+                budgets=self._budgets(loaded, bench),
+                prices=provider.spec.prices,
+                recorder=self.recorder,
             )
         except EvaluationError as exc:
             result.calls, result.cached, result.errors = exc.calls, exc.cached, exc.errors
             raise
         result.calls, result.cached, result.errors = run.calls, run.cached, run.errors
         result.seconds, result.usage = run.seconds, run.usage
+        result.usage_estimated = run.usage_estimated
+        result.cost = run.cost if provider.spec.prices else None
         scores = run.item_scores
         return Evidence(
             name,
@@ -349,6 +363,22 @@ class GateRun:
             scores,
             {item.id: item.cluster for item in dataset.items},
         )
+
+    def _limiter(self, loaded: LoadedGate, spec: ModelSpec) -> RateLimiter | None:
+        """One limiter per model, shared by every benchmark (and thread) that queries it."""
+        if not spec.rate_limit:
+            return None
+        key = (loaded.gate.path, spec.name)
+        if key not in self._limiters:
+            self._limiters[key] = RateLimiter(**spec.rate_limit)
+        return self._limiters[key]
+
+    def _budgets(self, loaded: LoadedGate, bench: BenchmarkSpec) -> list[Budget]:
+        path = loaded.gate.path
+        if path not in self._run_budgets:
+            self._run_budgets[path] = Budget.from_spec("policy.budget", loaded.gate.policy.budget)
+        key = f"domains.{bench.domain}.benchmarks.{bench.name}.budget"
+        return [b for b in (self._run_budgets[path], Budget.from_spec(key, bench.budget)) if b]
 
     def _decide(self, loaded: LoadedGate, bench: BenchmarkSpec, result: BenchmarkResult) -> None:
         policy, candidate = loaded.gate.policy, result.evidence

@@ -21,6 +21,14 @@ from typing import Any, Protocol
 
 from .datasets import Item
 from .providers import Completion, Provider, ProviderError, request_key
+from .spending import (
+    Budget,
+    BudgetExceeded,
+    RateLimiter,
+    cost_of,
+    estimate_tokens,
+    usage_tokens,
+)
 
 
 class AnswerStore(Protocol):
@@ -31,6 +39,19 @@ class AnswerStore(Protocol):
     def put(self, key: str, completion: Completion) -> None: ...
 
 
+class AnswerLog(Protocol):
+    """Where every answer is also written (``providers.replay.ResponseRecorder``)."""
+
+    def record(
+        self,
+        provider: str,
+        model: str | None,
+        params: Mapping[str, Any],
+        messages: Sequence[Mapping[str, str]],
+        completion: Completion,
+    ) -> None: ...
+
+
 @dataclass
 class Evaluation:
     item_scores: dict[str, float]  # per answered item, averaged over epochs
@@ -39,6 +60,8 @@ class Evaluation:
     errors: int = 0  # items excluded because they could not be answered
     first_error: str | None = None
     usage: dict[str, int] = field(default_factory=dict)
+    usage_estimated: bool = False  # some answers came without usage fields
+    cost: float = 0.0  # from the model's prices, when given
     seconds: float = 0.0
 
 
@@ -72,6 +95,10 @@ def evaluate(
     concurrency: int = 8,
     max_error_rate: float = 0.0,
     cache: AnswerStore | None = None,
+    limiter: RateLimiter | None = None,
+    budgets: Sequence[Budget] = (),
+    prices: Mapping[str, float] | None = None,
+    recorder: AnswerLog | None = None,
 ) -> Evaluation:
     started = time.perf_counter()
     # The cache key names the model as the provider describes it (e.g. the local GGUF file).
@@ -84,9 +111,12 @@ def evaluate(
     failed: dict[str, str] = {}  # item id -> first error message
     usage: dict[str, int] = {}
     lock = threading.Lock()
-    counts = {"calls": 0, "cached": 0}
+    counts: dict[str, Any] = {"calls": 0, "cached": 0, "estimated": False, "cost": 0.0}
     stop = threading.Event()
     per_epoch = [epoch_params(params, e, epochs) for e in range(epochs)]
+    # A replay answers from its own file; caching it would hide a newer recording.
+    if not getattr(provider, "cacheable", True):
+        cache = None
 
     def answer(item: Item, epoch: int) -> Completion:
         key = request_key(*identity, per_epoch[epoch], item.messages)
@@ -95,13 +125,30 @@ def evaluate(
             with lock:
                 counts["cached"] += 1
             return hit
+        for budget in budgets:
+            budget.reserve_call()  # stops before a call the budget cannot pay for
+        guess = sum(estimate_tokens(item.messages)) + int(per_epoch[epoch].get("max_tokens", 0))
+        if limiter is not None:
+            limiter.acquire(guess)
         completion = provider.complete(item.messages, per_epoch[epoch])
         if cache is not None:
             cache.put(key, completion)  # committed now: a killed run keeps this answer
+        reported = usage_tokens(completion.usage)
+        prompt, output = reported or estimate_tokens(item.messages, completion.text)
+        cost = cost_of(prompt, output, prices) if prices else 0.0
+        for budget in budgets:
+            budget.charge(prompt + output, cost)
+        if limiter is not None:
+            limiter.settle(guess, prompt + output)
         with lock:
             counts["calls"] += 1
+            counts["estimated"] = counts["estimated"] or reported is None
+            counts["cost"] += cost
             for name, value in completion.usage.items():
                 usage[name] = usage.get(name, 0) + value
+            if reported is None:
+                usage["prompt_tokens"] = usage.get("prompt_tokens", 0) + prompt
+                usage["completion_tokens"] = usage.get("completion_tokens", 0) + output
         return completion
 
     def run(item: Item, epoch: int) -> None:
@@ -109,6 +156,8 @@ def evaluate(
             return
         try:
             completion = answer(item, epoch)
+            if recorder is not None:  # cache hits too: the recording is always complete
+                recorder.record(*identity, per_epoch[epoch], item.messages, completion)
         except ProviderError as exc:
             if max_error_rate <= 0:
                 raise
@@ -139,7 +188,7 @@ def evaluate(
             exc = crashed.exception()
             message = (
                 str(exc)
-                if isinstance(exc, (ProviderError, ScorerError))
+                if isinstance(exc, (ProviderError, ScorerError, BudgetExceeded))
                 else f"{type(exc).__name__}: {exc}"
             )
             raise EvaluationError(message, counts["calls"], counts["cached"], 1)
@@ -161,5 +210,7 @@ def evaluate(
         len(failed),
         next(iter(failed.values()), None),
         usage,
+        counts["estimated"],
+        counts["cost"],
         time.perf_counter() - started,
     )

@@ -19,6 +19,7 @@ _HELP = {
     "modelgate_model": "models: entry (or NAME,NAME) to gate as the candidate (default: candidate)",
     "modelgate_report": "write results.json, summary.md and junit.xml into DIR",
     "modelgate_record_baseline": "also write the candidate's results as a baseline file",
+    "modelgate_record_responses": "also record every answer to PATH, for provider: replay",
     "modelgate_limit": "smoke run: first N items per benchmark; reports say 'smoke'",
     "modelgate_plan": "print items, model calls and minimum detectable differences; query nothing",
     "modelgate_cache": "keep the response cache in DIR (default: inside pytest's cache dir)",

@@ -42,6 +42,8 @@ def benchmark_entry(result: Any) -> dict[str, Any]:
         "higher_is_safer": result.spec.higher_is_safer,
         "calls": result.calls,
         "usage": dict(result.usage),
+        "usage_estimated": result.usage_estimated,
+        "cost": None if result.cost is None else round(result.cost, 6),
         "cached": result.cached,
         "errors": result.errors,
         "tier": result.tier,

@@ -56,6 +56,7 @@ class Policy:
     confidence: float = 0.95
     decision: str = "interval"
     inconclusive: str = "fail"
+    budget: Mapping[str, float] = field(default_factory=dict)  # for the whole run
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,8 @@ class ModelSpec:
     max_retries: int = 3
     scores: Mapping[str, AggregateScore] = field(default_factory=dict)
     options: Mapping[str, Any] = field(default_factory=dict)
+    rate_limit: Mapping[str, float] = field(default_factory=dict)
+    prices: Mapping[str, float] = field(default_factory=dict)  # per million tokens
     line: int = 0
     scores_line: int = 0
 
@@ -109,6 +112,7 @@ class BenchmarkSpec:
     epochs: int = 1
     higher_is_safer: bool = False
     max_error_rate: float = 0.0  # share of items that may go unanswered (then excluded)
+    budget: Mapping[str, float] = field(default_factory=dict)
     description: str | None = None
     thresholds: tuple[ThresholdSpec, ...] = ()
     floors: tuple[ThresholdSpec, ...] = ()
@@ -253,7 +257,7 @@ _UNKNOWN_KEY_HINTS = {
 }
 
 _TOP_KEYS = ("version", "description", "policy", "models", "baselines", "domains")
-_POLICY_KEYS = ("ladder", "allowed", "confidence", "decision", "inconclusive")
+_POLICY_KEYS = ("ladder", "allowed", "confidence", "decision", "inconclusive", "budget")
 _MODEL_KEYS = (
     "provider",
     "model",
@@ -263,9 +267,15 @@ _MODEL_KEYS = (
     "concurrency",
     "timeout_s",
     "max_retries",
+    "rate_limit",
+    "prices",
     "scores",
     "options",
 )
+# Small mappings of positive numbers: key -> (must be an integer, may be zero)
+_BUDGET_KEYS = {"max_calls": (True, False), "max_tokens": (True, False), "max_cost": (False, False)}
+_RATE_LIMIT_KEYS = {"requests_per_minute": (False, False), "tokens_per_minute": (False, False)}
+_PRICE_KEYS = {"input_per_mtok": (False, True), "output_per_mtok": (False, True)}
 _BASELINE_KEYS = ("results", "scores", "source")
 _BENCHMARK_KEYS = (
     "dataset",
@@ -275,6 +285,7 @@ _BENCHMARK_KEYS = (
     "epochs",
     "higher_is_safer",
     "max_error_rate",
+    "budget",
     "description",
     "thresholds",
     "floors",
@@ -429,7 +440,8 @@ def _read_policy(r: _Reader, raw: Any, line: int | None, vocab: Vocabulary) -> P
             f"{allowed!r} is not a tier of ladder {ladder.name}; valid: {', '.join(ladder.tiers)}",
         )
         return None
-    return Policy(ladder, allowed, confidence, decision, inconclusive)
+    budget = _read_amounts(r, m, "budget", "policy", _BUDGET_KEYS)
+    return Policy(ladder, allowed, confidence, decision, inconclusive, budget)
 
 
 def _read_ladder(r: _Reader, m: LineDict, vocab: Vocabulary) -> Ladder | None:
@@ -510,6 +522,8 @@ def _read_models(
             max_retries=3 if max_retries is None else max_retries,
             scores=_read_scores(r, s, key),
             options=r.get(s, "options", key, "mapping", {}),
+            rate_limit=_read_amounts(r, s, "rate_limit", key, _RATE_LIMIT_KEYS),
+            prices=_read_amounts(r, s, "prices", key, _PRICE_KEYS),
             line=r.line_of(m, name) or 0,
             scores_line=r.line_of(s, "scores") or 0,
         )
@@ -533,6 +547,31 @@ def _expand_tree(r: _Reader, value: Any, key: str, line: int | None) -> Any:
                 "and has no default; write ${VAR:-default} or set it",
             )
     return value
+
+
+def _read_amounts(
+    r: _Reader, parent: LineDict, name: str, key: str, allowed: Mapping[str, tuple[bool, bool]]
+) -> dict[str, float]:
+    """A mapping of positive numbers such as ``budget: {max_calls: 5000, max_cost: 20}``."""
+    raw = r.get(parent, name, key, "mapping")
+    if not raw:
+        return {}
+    mkey = f"{key}.{name}"
+    m = r.mapping(raw, r.line_of(parent, name), mkey, tuple(allowed))
+    out = {}
+    for field_name, (integer, zero_ok) in allowed.items():
+        value = r.get(m, field_name, mkey, "int" if integer else "number") if m else None
+        if value is None:
+            continue
+        if value < 0 or (value == 0 and not zero_ok):
+            r.problem(
+                r.line_of(m, field_name),
+                f"{mkey}.{field_name}",
+                f"{value} must be {'0 or more' if zero_ok else 'positive'}",
+            )
+            continue
+        out[field_name] = value
+    return out
 
 
 def _read_scores(r: _Reader, parent: LineDict, key: str) -> dict[str, AggregateScore]:
@@ -706,6 +745,7 @@ def _read_benchmark(
         epochs=epochs or 1,
         higher_is_safer=r.get(b, "higher_is_safer", key, "bool", False),
         max_error_rate=float(max_error_rate or 0.0),
+        budget=_read_amounts(r, b, "budget", key, _BUDGET_KEYS),
         description=r.get(b, "description", key, "str"),
         thresholds=thresholds,
         floors=floors,

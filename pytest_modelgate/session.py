@@ -12,6 +12,7 @@ from .settings import Settings
 
 if TYPE_CHECKING:
     from .cache import ResponseCache
+    from .providers.replay import ResponseRecorder
 
 
 class ModelgateSession:
@@ -23,6 +24,7 @@ class ModelgateSession:
         self._registries: Registries | None = None
         self._run: GateRun | None = None
         self.cache: ResponseCache | None = None
+        self.recorder: ResponseRecorder | None = None
 
     @property
     def registries(self) -> Registries:
@@ -51,8 +53,17 @@ class ModelgateSession:
                 work_dir,
                 lambda result: self.config.hook.pytest_modelgate_benchmark_done(result=result),
                 cache=self._open_cache(work_dir if pytest_cache else None),
+                recorder=self._open_recorder(),
             )
         return self._run
+
+    def _open_recorder(self) -> ResponseRecorder | None:
+        if self.settings.record_responses is None:
+            return None
+        from .providers.replay import ResponseRecorder
+
+        self.recorder = ResponseRecorder(self.settings.record_responses)
+        return self.recorder
 
     def _open_cache(self, default_dir: Path | None) -> ResponseCache | None:
         """The response cache: --modelgate-cache DIR, else inside pytest's cache dir."""
@@ -100,5 +111,6 @@ class ModelgateSession:
     def close(self) -> None:
         if self._run is not None:
             self._run.close()
-        if self.cache is not None:
-            self.cache.close()
+        for resource in (self.cache, self.recorder):
+            if resource is not None:
+                resource.close()

@@ -17,6 +17,7 @@ OPTIONS: tuple[tuple[str, str, str, Any], ...] = (
     ("modelgate_model", "modelgate_model", "str", "candidate"),
     ("modelgate_report", "modelgate_report", "path", None),
     ("modelgate_record_baseline", "modelgate_record_baseline", "path", None),
+    ("modelgate_record_responses", "modelgate_record_responses", "path", None),
     ("modelgate_limit", "modelgate_limit", "int", None),
     ("modelgate_plan", "modelgate_plan", "flag", False),
     ("modelgate_cache", "modelgate_cache", "path", None),
@@ -34,6 +35,7 @@ class Settings:
     models: tuple[str, ...] = ("candidate",)
     report_dir: Path | None = None
     record_baseline: Path | None = None
+    record_responses: Path | None = None  # every answer, for provider: replay
     limit: int | None = None
     plan: bool = False
     cache_dir: Path | None = None  # None: inside pytest's cache dir
@@ -60,6 +62,7 @@ def resolve_settings(
         models=models,
         report_dir=values["modelgate_report"],
         record_baseline=values["modelgate_record_baseline"],
+        record_responses=values["modelgate_record_responses"],
         limit=values["modelgate_limit"],
         plan=bool(values["modelgate_plan"]),
         cache_dir=values["modelgate_cache"],

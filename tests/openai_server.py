@@ -42,6 +42,7 @@ class OpenAIServer:
         faults: Mapping[str, float] | None = None,
         fault_seed: int = 0,
         slow_s: float = 2.0,
+        usage: bool = True,
     ) -> None:
         self.reply = reply
         self.latency_s = latency_s
@@ -56,6 +57,8 @@ class OpenAIServer:
         self.faults = dict(faults or {})
         self.fault_rng = random.Random(fault_seed)
         self.slow_s = slow_s
+        self.usage = usage  # False: answer without usage fields, as some servers do
+        self.usage = usage  # False: answer without usage fields, as some servers do
         self.injected: dict[str, int] = {}
         self.answered = 0  # requests that got a well-formed completion
         self.requests: list[dict[str, Any]] = []
@@ -154,26 +157,23 @@ class OpenAIServer:
                 text = server.reply(request["messages"])
                 with server._lock:
                     server.answered += 1
-                return self._send(
-                    200,
-                    json.dumps(
+                body = {
+                    "object": "chat.completion",
+                    "model": request.get("model"),
+                    "choices": [
                         {
-                            "object": "chat.completion",
-                            "model": request.get("model"),
-                            "choices": [
-                                {
-                                    "index": 0,
-                                    "finish_reason": "stop",
-                                    "message": {"role": "assistant", "content": text},
-                                }
-                            ],
-                            "usage": {
-                                "prompt_tokens": 10,
-                                "completion_tokens": 1,
-                                "total_tokens": 11,
-                            },
+                            "index": 0,
+                            "finish_reason": "stop",
+                            "message": {"role": "assistant", "content": text},
                         }
-                    ),
-                )
+                    ],
+                }
+                if server.usage:
+                    body["usage"] = {
+                        "prompt_tokens": 10,
+                        "completion_tokens": 1,
+                        "total_tokens": 11,
+                    }
+                return self._send(200, json.dumps(body))
 
         return Handler

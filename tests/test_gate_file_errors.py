@@ -382,7 +382,7 @@ POLICY = {
         ("confidence: 0.95", "allow: high"),
         line=5,
         key="policy.allow",
-        hint="unknown key; valid keys: allowed, confidence, decision, inconclusive, ladder",
+        hint="unknown key; valid keys: allowed, budget, confidence, decision, inconclusive, ladder",
     ),
 }
 
@@ -412,7 +412,7 @@ MODELS = {
         ("provider: openai", "provider: vllm"),
         line=8,
         key=f"{MODEL}.provider",
-        hint="'vllm' is not valid; valid: local, openai, static",
+        hint="'vllm' is not valid; valid: anthropic, local, openai, python, replay, static",
     ),
     "concurrency-0": case(
         ("concurrency: 2", "concurrency: 0"),
@@ -443,7 +443,7 @@ MODELS = {
         line=12,
         key=f"{MODEL}.temperature",
         hint="unknown key; valid keys: api_key_env, base_url, concurrency, "
-        "max_retries, model, options, params, provider, scores, "
+        "max_retries, model, options, params, prices, provider, rate_limit, scores, "
         "timeout_s",
     ),
     "params-not-a-mapping": case(
@@ -705,7 +705,7 @@ BENCHMARKS = {
         ("scorer: choice\n", "scorer: choice\n        metric: accuracy\n"),
         line=24,
         key=f"{BENCH}.metric",
-        hint="unknown key; valid keys: dataset, description, epochs, "
+        hint="unknown key; valid keys: budget, dataset, description, epochs, "
         "floors, format, higher_is_safer, limit, max_error_rate, scorer, thresholds",
     ),
     "dataset-missing": case(

@@ -80,12 +80,18 @@ def describe_spec(spec: ModelSpec, **extra: Any) -> dict[str, Any]:
 
 def builtin_providers() -> dict[str, ProviderFactory]:
     # Imported here so that `pytest` without --modelgate never imports requests.
+    from .anthropic import AnthropicProvider
     from .local import LocalModelProvider
     from .openai import OpenAICompatibleProvider
+    from .python import PythonFunctionProvider
+    from .replay import ReplayProvider
     from .static import StaticProvider
 
     return {
         "openai": OpenAICompatibleProvider,
+        "anthropic": AnthropicProvider,
         "local": LocalModelProvider,
+        "python": PythonFunctionProvider,
+        "replay": ReplayProvider,
         "static": StaticProvider,
     }
