@@ -14,10 +14,12 @@ import pytest
 
 from .settings import OPTIONS, SettingsError, resolve_settings
 
+REPORT_FILES = ("summary.md", "junit.xml", "report.html")  # besides results*.json
+
 _HELP = {
     "modelgate": "collect *.gate.yaml / *.gate.yml files and run their gates",
     "modelgate_model": "models: entry (or NAME,NAME) to gate as the candidate (default: candidate)",
-    "modelgate_report": "write results.json, summary.md and junit.xml into DIR",
+    "modelgate_report": "write results.json, summary.md, junit.xml and report.html into DIR",
     "modelgate_record_baseline": "also write the candidate's results as a baseline file",
     "modelgate_record_responses": "also record every answer to PATH, for provider: replay",
     "modelgate_limit": "smoke run: first N items per benchmark; reports say 'smoke'",
@@ -67,7 +69,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if settings.report_dir is not None and settings.report_dir.is_dir():
         # A report of an earlier run must never stand in for this one's.
         out = settings.report_dir
-        for stale in (*out.glob("results*.json"), out / "summary.md", out / "junit.xml"):
+        for stale in (*out.glob("results*.json"), *(out / n for n in REPORT_FILES)):
             stale.unlink(missing_ok=True)
     config.pluginmanager.register(defaults, "modelgate-defaults")
     config.stash[SESSION_KEY] = ModelgateSession(config, settings)

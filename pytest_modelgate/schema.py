@@ -65,6 +65,7 @@ class ModelSpec:
     provider: str
     model: str | None = None
     base_url: str | None = None
+    replicas: tuple[str, ...] = ()  # more base URLs serving the same model (base_url: [a, b])
     api_key_env: str | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
     concurrency: int = 8
@@ -508,11 +509,13 @@ def _read_models(
             r.problem(r.line_of(s, "max_retries"), f"{key}.max_retries", "must be 0 or more")
         if provider is None:
             continue
+        urls = _read_urls(r, s, key)
         models[name] = ModelSpec(
             name=name,
             provider=provider,
             model=r.get(s, "model", key, "str"),
-            base_url=r.get(s, "base_url", key, "str"),
+            base_url=urls[0] if urls else None,
+            replicas=tuple(urls[1:]),
             api_key_env=api_key_env,
             params=_expand_tree(
                 r, r.get(s, "params", key, "mapping", {}), f"{key}.params", r.line_of(s, "params")
@@ -547,6 +550,24 @@ def _expand_tree(r: _Reader, value: Any, key: str, line: int | None) -> Any:
                 "and has no default; write ${VAR:-default} or set it",
             )
     return value
+
+
+def _read_urls(r: _Reader, s: LineDict, key: str) -> list[str]:
+    """``base_url``: one URL, or a list of replicas serving the same model."""
+    raw = s.get("base_url")
+    if isinstance(raw, list):
+        if not raw or not all(isinstance(u, str) and u for u in raw):
+            r.problem(
+                r.line_of(s, "base_url"),
+                f"{key}.base_url",
+                "expected a URL or a non-empty list of URLs (replicas of one model)",
+            )
+            return []
+        return [
+            _expand_tree(r, u, f"{key}.base_url[{i}]", r.line_of(raw, i)) for i, u in enumerate(raw)
+        ]
+    url = r.get(s, "base_url", key, "str")
+    return [url] if url else []
 
 
 def _read_amounts(

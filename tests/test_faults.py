@@ -149,3 +149,18 @@ def test_a_cached_rerun_asks_nothing_and_a_bad_cache_is_set_aside(
         ]
     )
     assert len(server.requests) == 100
+
+
+def test_replicas_share_the_load_and_a_dead_one_is_retried_elsewhere(
+    pytester, model_server, write_gate
+):
+    first, second, dead = model_server(), model_server(), model_server()
+    dead_url = dead.base_url
+    dead.stop()
+    write_jsonl(pytester.path / "data/mcq.jsonl", mcq_rows(90, correct=10))
+    urls = f'["{first.base_url}", "{second.base_url}", "{dead_url}"]'
+    write_gate(GATE.format(url="unused", rate=0).replace('base_url: "unused"', f"base_url: {urls}"))
+    result = pytester.runpytest("--modelgate", "--modelgate-report", "out")
+    result.assert_outcomes(passed=2)
+    assert len(first.requests) + len(second.requests) == 90
+    assert min(len(first.requests), len(second.requests)) >= 30  # round-robin, not one-sided

@@ -79,8 +79,16 @@ class AnthropicProvider:
         headers = {"anthropic-version": API_VERSION}
         if key:
             headers["x-api-key"] = key
+        replicas = [
+            http_base_url(spec, url).removesuffix("/v1") + self.endpoint for url in spec.replicas
+        ]
         self.http = JSONEndpoint(
-            spec, self.url, headers, secret=key, retry_statuses=RETRY_STATUSES_ANTHROPIC
+            spec,
+            self.url,
+            headers,
+            secret=key,
+            retry_statuses=RETRY_STATUSES_ANTHROPIC,
+            replicas=replicas,
         )
 
     def complete(self, messages: Sequence[Message], params: Mapping[str, Any]) -> Completion:

@@ -10,11 +10,12 @@ is redacted from any response text an error quotes.
 from __future__ import annotations
 
 import email.utils
+import itertools
 import os
 import random
 import time
 import urllib.parse
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import requests
@@ -85,8 +86,10 @@ def http_base_url(spec: ModelSpec, base_url: str | None) -> str:
 
 
 class JSONEndpoint:
-    """POSTs JSON bodies to one URL for one model and returns the 200 responses.
+    """POSTs JSON bodies for one model and returns the 200 responses.
 
+    With ``replicas`` (more URLs serving the same model) attempts go round-robin, so
+    load spreads and a retry lands on another replica than the one that failed.
     ``secret`` is the value to redact from quoted response text (the API key).
     """
 
@@ -97,9 +100,12 @@ class JSONEndpoint:
         headers: Mapping[str, str],
         secret: str | None,
         retry_statuses: Collection[int] = RETRY_STATUSES,
+        replicas: Sequence[str] = (),
     ) -> None:
         self.spec = spec
         self.url = url
+        self.urls = [url, *replicas]
+        self._turn = itertools.count()  # next() is atomic under the GIL: no lock needed
         self.retry_statuses = frozenset(retry_statuses)
         self._secret = secret
         self._rng = random.Random()
@@ -109,8 +115,8 @@ class JSONEndpoint:
         self.session.mount("https://", adapter)
         self.session.headers.update(headers)
 
-    def where(self) -> str:
-        return f"model {self.spec.name!r} at {public_url(self.url)}"
+    def where(self, url: str | None = None) -> str:
+        return f"model {self.spec.name!r} at {public_url(url or self.url)}"
 
     def redact(self, text: str) -> str:
         # Redact before truncating, so no prefix of the key can survive the cut.
@@ -125,8 +131,9 @@ class JSONEndpoint:
             if attempt:
                 time.sleep(delay)
             delay = backoff_seconds(attempt, self._rng)
+            url = self.urls[next(self._turn) % len(self.urls)]
             try:
-                response = self.session.post(self.url, json=body, timeout=timeout)
+                response = self.session.post(url, json=body, timeout=timeout)
             except requests.Timeout:
                 last = f"timed out after {self.spec.timeout_s:g} s"
                 continue
@@ -136,7 +143,7 @@ class JSONEndpoint:
             except requests.RequestException as exc:
                 # Not retried, and never str(exc): some requests errors quote the headers.
                 raise ProviderError(
-                    f"{self.where()}: request failed ({type(exc).__name__})"
+                    f"{self.where(url)}: request failed ({type(exc).__name__})"
                 ) from None
             if response.status_code in self.retry_statuses:
                 last = f"HTTP {response.status_code}"
@@ -144,11 +151,10 @@ class JSONEndpoint:
                 delay = after if after is not None else delay
                 continue
             if response.status_code != 200:
-                raise ProviderError(
-                    f"{self.where()}: HTTP {response.status_code}: {self.redact(response.text)!r}"
-                )
+                snippet = self.redact(response.text)
+                raise ProviderError(f"{self.where(url)}: HTTP {response.status_code}: {snippet!r}")
             return response
-        raise ProviderError(f"{self.where()}: {last} after {self.spec.max_retries + 1} attempts")
+        raise ProviderError(f"{self.where(url)}: {last} after {self.spec.max_retries + 1} attempts")
 
     def malformed(self, response: requests.Response, what: str = "malformed response") -> str:
         """The message for a 200 response that is not the shape the API promises."""

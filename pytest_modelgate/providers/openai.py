@@ -39,7 +39,10 @@ class OpenAICompatibleProvider:
         self.url = http_base_url(spec, base_url or spec.base_url) + self.endpoint
         key = read_api_key(spec)
         headers = {"Authorization": f"Bearer {key}"} if key else {}
-        self.http = JSONEndpoint(spec, self.url, headers, secret=key)
+        replicas = (
+            [] if base_url else [http_base_url(spec, url) + self.endpoint for url in spec.replicas]
+        )
+        self.http = JSONEndpoint(spec, self.url, headers, secret=key, replicas=replicas)
 
     def complete(self, messages: Sequence[Message], params: Mapping[str, Any]) -> Completion:
         body = {"model": self.spec.model or self.spec.name, "messages": list(messages), **params}
