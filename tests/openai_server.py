@@ -12,6 +12,7 @@ import json
 import random
 import re
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -24,6 +25,13 @@ _MARKER = re.compile(r"<<reply:(.*?)>>")
 def scripted_reply(messages: Sequence[Mapping[str, str]]) -> str:
     found = _MARKER.search(messages[-1]["content"])
     return found.group(1) if found else "I do not know."
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that was killed or timed out resets its connection: expected here.
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            super().handle_error(request, client_address)
 
 
 class OpenAIServer:
@@ -64,7 +72,7 @@ class OpenAIServer:
         self.requests: list[dict[str, Any]] = []
         self.headers_seen: list[dict[str, str]] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
