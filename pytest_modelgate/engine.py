@@ -253,6 +253,7 @@ class GateRun:
         self.cache = cache
         self.recorder = recorder
         self._limiters: dict[tuple[Path, str], RateLimiter] = {}
+        self.described: dict[tuple[Path, str], dict[str, Any]] = {}  # sent by xdist workers
         self._run_budgets: dict[Path, Budget | None] = {}  # policy.budget, one per gate file
         self._lock = threading.RLock()
         self._providers: dict[tuple[Path, str], Provider | ProviderError] = {}
@@ -276,6 +277,8 @@ class GateRun:
 
     def describe(self, loaded: LoadedGate, model: str) -> dict[str, Any]:
         """The model as results.json records it; never starts a provider to find out."""
+        if (loaded.gate.path, model) in self.described:
+            return self.described[(loaded.gate.path, model)]
         found = self._providers.get((loaded.gate.path, model))
         if found is None or isinstance(found, ProviderError):
             return describe_spec(loaded.gate.models[model])

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from . import distributed
 from .settings import OPTIONS, SettingsError, resolve_settings
 
 REPORT_FILES = ("summary.md", "junit.xml", "report.html")  # besides results*.json
@@ -57,12 +58,11 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     if not settings.enabled:
         return
-    if config.getoption("numprocesses", None) or hasattr(config, "workerinput"):
-        # Each worker would evaluate on its own and no process would see every verdict.
-        raise pytest.UsageError(
-            "--modelgate does not run under pytest-xdist yet; drop -n for gate runs"
-        )
     from . import defaults
+
+    if settings.plan and config.getoption("numprocesses", None):
+        raise pytest.UsageError("--modelgate-plan queries nothing: run it without -n")
+    distributed.configure(config)
     from .collect import SESSION_KEY
     from .session import ModelgateSession
 
@@ -94,6 +94,7 @@ class ModelgateReporter:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.reports: list[Any] = []
+        self._sent: set[Any] = set()  # on an xdist worker: results already shipped
 
     @property
     def state(self) -> Any:
@@ -112,9 +113,23 @@ class ModelgateReporter:
             tr.write_line(line) if tr else print(line)
         return True  # the plan queries nothing: skip running the items
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: Any) -> Any:
+        report = yield
+        if call.when == "teardown" and distributed.is_worker(self.config):
+            payload = distributed.pack(self.state, self._sent)
+            if payload:
+                setattr(report, distributed.PAYLOAD, payload)
+        return report
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        payload = getattr(report, distributed.PAYLOAD, None)
+        if payload and not distributed.is_worker(self.config):
+            distributed.unpack(self.state, payload)
+
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         state = self.state
-        if state.settings.plan or hasattr(self.config, "workerinput"):
+        if state.settings.plan or distributed.is_worker(self.config):
             state.close()
             return
         from .report import assemble

@@ -57,6 +57,12 @@ class ModelgateSession:
             )
         return self._run
 
+    def controller_run(self) -> GateRun:
+        """The xdist controller's run: it only receives results, it queries nothing."""
+        if self._run is None:
+            self._run = GateRun(Registries(), Path(tempfile.mkdtemp(prefix="modelgate-")))
+        return self._run
+
     def _open_recorder(self) -> ResponseRecorder | None:
         if self.settings.record_responses is None:
             return None

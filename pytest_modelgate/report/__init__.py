@@ -27,7 +27,8 @@ def assemble(
 ) -> list[ModelReport]:
     reports = []
     for model in models:
-        gates = [g for g in loaded if model in g.gate.models]
+        # Ordered by path, so reports do not depend on which xdist worker finished first.
+        gates = sorted((g for g in loaded if model in g.gate.models), key=lambda g: g.gate.path)
         if not gates:
             continue
         benchmarks: dict[str, BenchmarkResult] = {}
