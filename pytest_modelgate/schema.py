@@ -71,6 +71,7 @@ class ModelSpec:
     concurrency: int = 8
     timeout_s: float = 60.0
     max_retries: int = 3
+    deadline_s: float | None = None  # one answer's whole time, retries included
     scores: Mapping[str, AggregateScore] = field(default_factory=dict)
     options: Mapping[str, Any] = field(default_factory=dict)
     rate_limit: Mapping[str, float] = field(default_factory=dict)
@@ -268,6 +269,7 @@ _MODEL_KEYS = (
     "concurrency",
     "timeout_s",
     "max_retries",
+    "deadline_s",
     "rate_limit",
     "prices",
     "scores",
@@ -507,6 +509,9 @@ def _read_models(
         max_retries = r.get(s, "max_retries", key, "int", 3)
         if max_retries is not None and max_retries < 0:
             r.problem(r.line_of(s, "max_retries"), f"{key}.max_retries", "must be 0 or more")
+        deadline_s = r.get(s, "deadline_s", key, "number")
+        if deadline_s is not None and deadline_s <= 0:
+            r.problem(r.line_of(s, "deadline_s"), f"{key}.deadline_s", "must be positive")
         if provider is None:
             continue
         urls = _read_urls(r, s, key)
@@ -523,6 +528,7 @@ def _read_models(
             concurrency=concurrency or 8,
             timeout_s=timeout_s or 60.0,
             max_retries=3 if max_retries is None else max_retries,
+            deadline_s=deadline_s if deadline_s and deadline_s > 0 else None,
             scores=_read_scores(r, s, key),
             options=r.get(s, "options", key, "mapping", {}),
             rate_limit=_read_amounts(r, s, "rate_limit", key, _RATE_LIMIT_KEYS),

@@ -164,3 +164,18 @@ def test_replicas_share_the_load_and_a_dead_one_is_retried_elsewhere(
     result.assert_outcomes(passed=2)
     assert len(first.requests) + len(second.requests) == 90
     assert min(len(first.requests), len(second.requests)) >= 30  # round-robin, not one-sided
+
+
+def test_deadline_bounds_one_answer_retries_included(pytester, model_server, write_gate):
+    server = model_server(latency_s=1.0)
+    write_jsonl(pytester.path / "data/mcq.jsonl", mcq_rows(2, correct=0))
+    write_gate(
+        GATE.format(url=server.base_url, rate=0).replace(
+            "max_retries: 6", "max_retries: 6\n    deadline_s: 0.3"
+        )
+    )
+    started = time.monotonic()
+    result = pytester.runpytest("--modelgate", "--modelgate-no-cache")
+    result.assert_outcomes(errors=2)
+    assert "timed out after 0.3 s; deadline_s 0.3 reached after 1 attempts" in result.stdout.str()
+    assert time.monotonic() - started < 1.0  # not 7 attempts of a 1 s timeout

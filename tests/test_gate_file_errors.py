@@ -442,7 +442,7 @@ MODELS = {
         ("concurrency: 2", "temperature: 0"),
         line=12,
         key=f"{MODEL}.temperature",
-        hint="unknown key; valid keys: api_key_env, base_url, concurrency, "
+        hint="unknown key; valid keys: api_key_env, base_url, concurrency, deadline_s, "
         "max_retries, model, options, params, prices, provider, rate_limit, scores, "
         "timeout_s",
     ),

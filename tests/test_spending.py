@@ -177,3 +177,21 @@ def test_recorded_answers_replay_offline_bit_for_bit(pytester, model_server, wri
     again = json.loads((pytester.path / "replayed/results.json").read_text())["benchmarks"]["toy"]
     assert again["items"] == live["items"] and again["ci"] == live["ci"]
     assert again["cached"] == 0  # a replay is never answered from the cache
+
+
+def test_every_report_states_the_spend(pytester, model_server, write_gate):
+    server = model_server()
+    write_jsonl(pytester.path / "data/mcq.jsonl", mcq_rows(20, correct=10))
+    write_gate(
+        gate(server.base_url, model="    prices: {input_per_mtok: 3.0, output_per_mtok: 15.0}")
+    )
+    result = pytester.runpytest("--modelgate", "--modelgate-report", "out", "--modelgate-no-cache")
+    spend = "Spend: 20 model calls, 0 cached answers, 220 tokens, cost 0.0009 (from the models' prices)."
+    result.stdout.fnmatch_lines([spend])
+    for name in ("summary.md", "junit.xml", "report.html"):
+        text = (pytester.path / "out" / name).read_text()
+        assert (
+            spend.replace("'", "&#x27;") in text
+            or spend.replace("'", "&apos;") in text
+            or (spend in text)
+        ), name

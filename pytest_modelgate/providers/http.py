@@ -125,17 +125,25 @@ class JSONEndpoint:
 
     def post(self, body: Mapping[str, Any]) -> requests.Response:
         """The first 200 response; retries what is worth retrying, else ProviderError."""
-        timeout = (min(10.0, self.spec.timeout_s), self.spec.timeout_s)
-        last, delay = "no attempt made", 0.0
+        deadline = self.spec.deadline_s and time.monotonic() + self.spec.deadline_s
+        last, delay, attempts = "no attempt made", 0.0, 0
         for attempt in range(self.spec.max_retries + 1):
             if attempt:
+                if deadline and time.monotonic() + delay >= deadline:
+                    last += f"; deadline_s {self.spec.deadline_s:g} reached"
+                    break
                 time.sleep(delay)
             delay = backoff_seconds(attempt, self._rng)
             url = self.urls[next(self._turn) % len(self.urls)]
+            read = self.spec.timeout_s
+            if deadline:  # no single attempt may outlast the deadline either
+                read = max(0.001, min(read, deadline - time.monotonic()))
+            timeout = (min(10.0, read), read)
+            attempts += 1
             try:
                 response = self.session.post(url, json=body, timeout=timeout)
             except requests.Timeout:
-                last = f"timed out after {self.spec.timeout_s:g} s"
+                last = f"timed out after {read:.3g} s"
                 continue
             except requests.ConnectionError as exc:
                 last = f"cannot connect ({type(exc).__name__})"
@@ -154,7 +162,7 @@ class JSONEndpoint:
                 snippet = self.redact(response.text)
                 raise ProviderError(f"{self.where(url)}: HTTP {response.status_code}: {snippet!r}")
             return response
-        raise ProviderError(f"{self.where(url)}: {last} after {self.spec.max_retries + 1} attempts")
+        raise ProviderError(f"{self.where(url)}: {last} after {attempts} attempts")
 
     def malformed(self, response: requests.Response, what: str = "malformed response") -> str:
         """The message for a 200 response that is not the shape the API promises."""

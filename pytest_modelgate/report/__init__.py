@@ -161,6 +161,26 @@ def exclusion_notes(report: ModelReport) -> list[str]:
     ]
 
 
+def spend_line(report: ModelReport) -> str:
+    """What the run cost: calls, cached answers, tokens and, with prices, money."""
+    benches = report.benchmarks.values()
+    calls = sum(b.calls for b in benches)
+    cached = sum(b.cached for b in benches)
+    tokens = sum(
+        b.usage.get("total_tokens", 0)
+        or (b.usage.get("prompt_tokens", 0) + b.usage.get("completion_tokens", 0))
+        for b in benches
+    )
+    estimated = (
+        " (partly estimated: the API reported no usage)"
+        if any(b.usage_estimated for b in benches)
+        else ""
+    )
+    costs = [b.cost for b in benches if b.cost is not None]
+    cost = f", cost {sum(costs):.4f} (from the models' prices)" if costs else ""
+    return f"Spend: {calls} model calls, {cached} cached answers, {tokens} tokens{estimated}{cost}."
+
+
 def verdict_line(report: ModelReport) -> str:
     r = report.release
     if report.results.get("smoke"):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from junit_xml import TestCase, TestSuite, to_xml_report_string
 
 from ..engine import domain_failed_message
-from . import ModelReport, verdict_line
+from . import ModelReport, spend_line, verdict_line
 
 
 def render_junit(reports: list[ModelReport]) -> str:
@@ -59,7 +59,10 @@ def render_junit(reports: list[ModelReport]) -> str:
             TestSuite(
                 f"release[{report.model}]",
                 [release],
-                properties={k: str(v) for k, v in report.release.items()},
+                properties={
+                    **{k: str(v) for k, v in report.release.items()},
+                    "spend": spend_line(report),
+                },
             )
         )
     return to_xml_report_string(suites, encoding="utf-8")
