@@ -26,6 +26,7 @@ from .comparisons import (
 )
 from .datasets import Dataset, DatasetError, FormatAdapter, load_dataset
 from .evaluation import AnswerLog, AnswerStore, EvaluationError, evaluate
+from .progress import Progress
 from .providers import Provider, ProviderContext, ProviderError, ProviderFactory, describe_spec
 from .results import BaselineFileError, load_baseline
 from .schema import (
@@ -254,6 +255,8 @@ class GateRun:
         self.recorder = recorder
         self._limiters: dict[tuple[Path, str], RateLimiter] = {}
         self.described: dict[tuple[Path, str], dict[str, Any]] = {}  # sent by xdist workers
+        # Set by the plugin: makes a live progress display for (benchmark label, answers).
+        self.progress: Callable[[str, int], Progress] | None = None
         self._run_budgets: dict[Path, Budget | None] = {}  # policy.budget, one per gate file
         self._lock = threading.RLock()
         self._providers: dict[tuple[Path, str], Provider | ProviderError] = {}
@@ -336,6 +339,8 @@ class GateRun:
             result.n_planned = s.n
             return Evidence(f"{name} (published)", s.score, s.n)
         assert dataset is not None  # load() guarantees a dataset for non-static models
+        label, total = f"{bench.name}[{name}]", len(dataset.items) * bench.epochs
+        progress = self.progress(label, total) if self.progress else None
         try:
             run = evaluate(
                 provider,
@@ -350,10 +355,14 @@ class GateRun:
                 budgets=self._budgets(loaded, bench),
                 prices=provider.spec.prices,
                 recorder=self.recorder,
+                on_answer=progress.update if progress else None,
             )
         except EvaluationError as exc:
             result.calls, result.cached, result.errors = exc.calls, exc.cached, exc.errors
             raise
+        finally:
+            if progress is not None:
+                progress.finish()
         result.calls, result.cached, result.errors = run.calls, run.cached, run.errors
         result.seconds, result.usage = run.seconds, run.usage
         result.usage_estimated = run.usage_estimated

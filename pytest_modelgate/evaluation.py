@@ -99,7 +99,9 @@ def evaluate(
     budgets: Sequence[Budget] = (),
     prices: Mapping[str, float] | None = None,
     recorder: AnswerLog | None = None,
+    on_answer: Callable[[int, int, int, int], None] | None = None,
 ) -> Evaluation:
+    """``on_answer(done, calls, cached, errors)`` follows progress (called from threads)."""
     started = time.perf_counter()
     # The cache key names the model as the provider describes it (e.g. the local GGUF file).
     described = provider.describe()
@@ -111,7 +113,7 @@ def evaluate(
     failed: dict[str, str] = {}  # item id -> first error message
     usage: dict[str, int] = {}
     lock = threading.Lock()
-    counts: dict[str, Any] = {"calls": 0, "cached": 0, "estimated": False, "cost": 0.0}
+    counts: dict[str, Any] = {"calls": 0, "cached": 0, "done": 0, "estimated": False, "cost": 0.0}
     stop = threading.Event()
     per_epoch = [epoch_params(params, e, epochs) for e in range(epochs)]
     # A replay answers from its own file; caching it would hide a newer recording.
@@ -152,6 +154,16 @@ def evaluate(
         return completion
 
     def run(item: Item, epoch: int) -> None:
+        try:
+            score(item, epoch)
+        finally:
+            if on_answer is not None:
+                with lock:
+                    counts["done"] += 1
+                    snapshot = (counts["done"], counts["calls"], counts["cached"], len(failed))
+                on_answer(*snapshot)
+
+    def score(item: Item, epoch: int) -> None:
         if stop.is_set():
             return
         try:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +14,7 @@ from .settings import Settings
 
 if TYPE_CHECKING:
     from .cache import ResponseCache
+    from .progress import Progress
     from .providers.replay import ResponseRecorder
 
 
@@ -55,7 +58,45 @@ class ModelgateSession:
                 cache=self._open_cache(work_dir if pytest_cache else None),
                 recorder=self._open_recorder(),
             )
+            self._run.progress = self._progress_factory()
         return self._run
+
+    def _progress_factory(self) -> Callable[[str, int], Progress] | None:
+        """Live progress on this process's terminal; none under -q or on an xdist worker."""
+        tr = self.config.pluginmanager.get_plugin("terminalreporter")
+        if tr is None or self.config.get_verbosity() < 0 or hasattr(self.config, "workerinput"):
+            return None
+        from .progress import Progress
+
+        capture = self.config.pluginmanager.get_plugin("capturemanager")
+
+        def to_terminal(write: Callable[[], None]) -> None:
+            # Models are queried during item setup, while pytest captures output.
+            if capture is None:
+                write()
+            else:
+                with capture.global_and_fixture_disabled():
+                    write()
+
+        def write_line(text: str) -> None:
+            prefix = tr.currentfspath
+            to_terminal(lambda: tr.write_line(text) if text else tr.write("\n"))
+            if isinstance(prefix, Path) and self.config.get_verbosity() <= 0:
+                # Put "gates/x.gate.yaml " back, so the next result letters follow it.
+                to_terminal(lambda: tr.write(f"{os.path.relpath(prefix, tr.startpath)} "))
+                tr.currentfspath = prefix
+            else:
+                tr.currentfspath = None  # verbose: pytest writes the item's line again
+
+        def rewrite(text: str) -> None:
+            to_terminal(lambda: tr.rewrite(text, erase=True))
+
+        def make(label: str, total: int) -> Progress:
+            return Progress(
+                label, total, write_line=write_line, rewrite=rewrite if tr.isatty else None
+            )
+
+        return make
 
     def controller_run(self) -> GateRun:
         """The xdist controller's run: it only receives results, it queries nothing."""
