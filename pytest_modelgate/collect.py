@@ -114,7 +114,8 @@ class ThresholdItem(_GateItem):
         if result.error:
             pytest.fail(
                 f"{self.benchmark} [{self.model}] could not be evaluated (fail closed): "
-                f"{result.error}",
+                f"{result.error}. Next: fix the cause and run again; answers already received "
+                "are cached, so the rerun asks only for the rest.",
                 pytrace=False,
             )
 

@@ -122,4 +122,20 @@ def explain(
                 f"n={d.n} gives a minimum detectable difference of {_f(mdd)} > margin "
                 f"{_f(spec.margin)}: add items or epochs, or widen the margin."
             )
+        else:
+            parts.append(
+                "The true difference is close to the margin: add items or epochs to decide it."
+            )
+    elif outcome == CROSSED and spec.tier and policy.ladder.exceeds(spec.tier, policy.allowed):
+        parts.append(
+            f"Next: at tier {spec.tier} the model exceeds the allowed tier {policy.allowed}. "
+            f"Mitigate and evaluate again, or release only under the safeguards your framework "
+            f"requires at {spec.tier}; raising policy.allowed is a policy decision, not a fix."
+        )
+    elif outcome == FAILED:
+        parts.append(
+            "Next: the model regressed below the reference by more than the margin; find the "
+            "regression (compare per-item results with --modelgate-record-baseline) before "
+            "release."
+        )
     return " ".join(parts)
