@@ -54,8 +54,16 @@ def score_estimate(evidence: Evidence, confidence: float, seed: int = 0) -> stat
 
 
 def compare(
-    candidate: Evidence, reference: Evidence | float, confidence: float, seed: int = 0
+    candidate: Evidence,
+    reference: Evidence | float,
+    confidence: float,
+    seed: int = 0,
+    sequential: bool = False,
 ) -> Comparison:
+    """``sequential``: anytime-valid confidence sequences instead of fixed-n intervals, for
+    decisions taken while items are still being evaluated (peeking does not inflate errors)."""
+    if sequential and candidate.items is not None:
+        return _compare_sequential(candidate, reference, confidence)
     if not isinstance(reference, Evidence):
         own = score_estimate(candidate, confidence, seed)
         diff = stats.Estimate(
@@ -100,6 +108,31 @@ def compare(
         diff = stats.aggregate_difference(
             candidate.score, candidate.n, reference.score, reference.n, confidence
         )
+    return Comparison(reference.score, reference.source, UNPAIRED, diff, reference.name)
+
+
+def _compare_sequential(
+    candidate: Evidence, reference: Evidence | float, confidence: float
+) -> Comparison:
+    from . import sequential  # only sequential runs pay for it
+
+    assert candidate.items is not None
+    ids = list(candidate.items)
+    values = [candidate.items[i] for i in ids]
+    if not isinstance(reference, Evidence):
+        diff = sequential.absolute_sequence(values, reference, confidence)
+        return Comparison(float(reference), "absolute threshold", ABSOLUTE, diff, "absolute")
+    if reference.items is not None:
+        missing = [i for i in ids if i not in reference.items]
+        if missing:
+            raise ComparisonError(
+                f"{reference.source} has no result for {len(missing)} of the candidate's "
+                f"{len(ids)} items (e.g. {missing[0]!r}); record the baseline again"
+            )
+        paired = [reference.items[i] for i in ids]
+        diff = sequential.paired_sequence(values, paired, confidence)
+        return Comparison(sum(paired) / len(ids), reference.source, PAIRED, diff, reference.name)
+    diff = sequential.unpaired_sequence(values, reference.score, reference.n, confidence)
     return Comparison(reference.score, reference.source, UNPAIRED, diff, reference.name)
 
 

@@ -8,6 +8,7 @@ Results and errors are memoized, so every item of a benchmark shares one run.
 
 from __future__ import annotations
 
+import random
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,8 +25,8 @@ from .comparisons import (
     score_estimate,
     strongest,
 )
-from .datasets import Dataset, DatasetError, FormatAdapter, load_dataset
-from .evaluation import AnswerLog, AnswerStore, EvaluationError, evaluate
+from .datasets import Dataset, DatasetError, FormatAdapter, Item, load_dataset
+from .evaluation import AnswerLog, AnswerStore, Evaluation, EvaluationError, evaluate
 from .progress import Progress
 from .providers import Provider, ProviderContext, ProviderError, ProviderFactory, describe_spec
 from .results import BaselineFileError, load_baseline
@@ -42,8 +43,12 @@ from .schema import (
 )
 from .scorers import Scorer, resolve_scorer
 from .spending import Budget, RateLimiter
-from .tiers import benchmark_tier
+from .tiers import INCONCLUSIVE, benchmark_tier
 from .verdicts import FAILED_VERDICT, ThresholdResult, judge
+
+# Sequential sampling: batches of at least this many items, about this many batches in all.
+SEQUENTIAL_MIN_BATCH = 20
+SEQUENTIAL_BATCHES = 20
 
 
 @dataclass
@@ -86,6 +91,8 @@ class BenchmarkResult:
     seconds: float = 0.0
     usage: dict[str, int] = field(default_factory=dict)  # summed API usage fields (tokens)
     usage_estimated: bool = False  # some answers had no usage fields: tokens estimated
+    sequential: bool = False  # sampling: sequential
+    stopped_after: int | None = None  # items used when a sequential run stopped early
     cost: float | None = None  # from the model's prices; None when it has none
 
     def decision(self, threshold_id: str) -> ThresholdResult:
@@ -339,12 +346,65 @@ class GateRun:
             result.n_planned = s.n
             return Evidence(f"{name} (published)", s.score, s.n)
         assert dataset is not None  # load() guarantees a dataset for non-static models
-        label, total = f"{bench.name}[{name}]", len(dataset.items) * bench.epochs
+        items = list(dataset.items)
+        sequential = (bench.sampling or loaded.gate.policy.sampling) == "sequential"
+        if sequential:
+            # Random order (seeded, so reruns ask the same items and hit the cache), in
+            # batches; anytime-valid confidence sequences make stopping early honest.
+            random.Random(0).shuffle(items)
+        size = len(items)
+        if sequential:
+            size = max(SEQUENTIAL_MIN_BATCH, -(-len(items) // SEQUENTIAL_BATCHES))
+        label, total = f"{bench.name}[{name}]", len(items) * bench.epochs
         progress = self.progress(label, total) if self.progress else None
+        scores: dict[str, float] = {}
+        clusters = {item.id: item.cluster for item in items}
+        try:
+            for start in range(0, len(items), size):
+                batch = items[start : start + size]
+                run = self._evaluate_batch(loaded, bench, provider, batch, result, progress)
+                scores.update(run.item_scores)
+                evidence = Evidence(
+                    name, sum(scores.values()) / len(scores), len(scores), dict(scores), clusters
+                )
+                more = start + size < len(items)
+                if sequential and more and self._all_decided(loaded, bench, evidence):
+                    result.stopped_after = len(scores) + result.errors
+                    break
+        finally:
+            if progress is not None:
+                progress.finish()
+        result.sequential = sequential
+        return evidence
+
+    def _evaluate_batch(
+        self,
+        loaded: LoadedGate,
+        bench: BenchmarkSpec,
+        provider: Provider,
+        batch: list[Item],
+        result: BenchmarkResult,
+        progress: Progress | None,
+    ) -> Evaluation:
+        """Evaluate some items and add their calls, usage and cost to ``result``."""
+        # Progress counts the whole benchmark, not just this batch.
+        before = (
+            result.calls + result.cached + result.errors,
+            result.calls,
+            result.cached,
+            result.errors,
+        )
+
+        def on_answer(done: int, calls: int, cached: int, errors: int) -> None:
+            assert progress is not None
+            progress.update(
+                before[0] + done, before[1] + calls, before[2] + cached, before[3] + errors
+            )
+
         try:
             run = evaluate(
                 provider,
-                dataset.items,
+                batch,
                 loaded.scorers[bench.name],
                 provider.spec.params,
                 epochs=bench.epochs,
@@ -355,26 +415,33 @@ class GateRun:
                 budgets=self._budgets(loaded, bench),
                 prices=provider.spec.prices,
                 recorder=self.recorder,
-                on_answer=progress.update if progress else None,
+                on_answer=on_answer if progress else None,
             )
         except EvaluationError as exc:
-            result.calls, result.cached, result.errors = exc.calls, exc.cached, exc.errors
+            result.calls += exc.calls
+            result.cached += exc.cached
+            result.errors += exc.errors
             raise
-        finally:
-            if progress is not None:
-                progress.finish()
-        result.calls, result.cached, result.errors = run.calls, run.cached, run.errors
-        result.seconds, result.usage = run.seconds, run.usage
-        result.usage_estimated = run.usage_estimated
-        result.cost = run.cost if provider.spec.prices else None
-        scores = run.item_scores
-        return Evidence(
-            name,
-            sum(scores.values()) / len(scores),
-            len(scores),
-            scores,
-            {item.id: item.cluster for item in dataset.items},
-        )
+        result.calls += run.calls
+        result.cached += run.cached
+        result.errors += run.errors
+        result.seconds += run.seconds
+        for key, value in run.usage.items():
+            result.usage[key] = result.usage.get(key, 0) + value
+        result.usage_estimated = result.usage_estimated or run.usage_estimated
+        if provider.spec.prices:
+            result.cost = (result.cost or 0.0) + run.cost
+        return run
+
+    def _all_decided(self, loaded: LoadedGate, bench: BenchmarkSpec, evidence: Evidence) -> bool:
+        """Every threshold and floor decided by the confidence sequences so far."""
+        policy = loaded.gate.policy
+        estimate = score_estimate(evidence, policy.confidence)
+        for spec in bench.thresholds + bench.floors:
+            comparison = self._compare(loaded, bench, spec, evidence, sequential=True)
+            if judge(spec, bench, comparison, policy, estimate).outcome == INCONCLUSIVE:
+                return False
+        return True
 
     def _limiter(self, loaded: LoadedGate, spec: ModelSpec) -> RateLimiter | None:
         """One limiter per model, shared by every benchmark (and thread) that queries it."""
@@ -396,9 +463,21 @@ class GateRun:
         policy, candidate = loaded.gate.policy, result.evidence
         assert candidate is not None
         result.estimate = score_estimate(candidate, policy.confidence)
+        note = None
+        if result.sequential:
+            n_all = result.n_planned
+            note = (
+                f"Sequential evaluation: stopped after {result.stopped_after} of {n_all} items, "
+                "all thresholds decided (anytime-valid confidence sequences)."
+                if result.stopped_after
+                else f"Sequential evaluation: all {n_all} items used (anytime-valid confidence "
+                "sequences)."
+            )
         for spec in bench.thresholds + bench.floors:
-            comparison = self._compare(loaded, bench, spec, candidate)
-            decided = judge(spec, bench, comparison, policy, result.estimate, result.errors)
+            comparison = self._compare(loaded, bench, spec, candidate, result.sequential)
+            decided = judge(
+                spec, bench, comparison, policy, result.estimate, result.errors, note=note
+            )
             (result.thresholds if spec.kind == "risk" else result.floors).append(decided)
         result.tier = benchmark_tier(
             policy.ladder,
@@ -407,16 +486,22 @@ class GateRun:
         )
 
     def _compare(
-        self, loaded: LoadedGate, bench: BenchmarkSpec, spec: ThresholdSpec, candidate: Evidence
+        self,
+        loaded: LoadedGate,
+        bench: BenchmarkSpec,
+        spec: ThresholdSpec,
+        candidate: Evidence,
+        sequential: bool = False,
     ) -> Comparison:
-        confidence = loaded.gate.policy.confidence
+        confidence, seq = loaded.gate.policy.confidence, sequential
         if not isinstance(spec.reference, str):
-            return compare(candidate, spec.reference, confidence)
+            return compare(candidate, spec.reference, confidence, sequential=seq)
         if spec.reference != ECOSYSTEM:
-            return compare(candidate, loaded.baselines[spec.reference][bench.name], confidence)
+            ref = loaded.baselines[spec.reference][bench.name]
+            return compare(candidate, ref, confidence, sequential=seq)
         having = {name: ev[bench.name] for name, ev in loaded.baselines.items() if bench.name in ev}
         pick = riskiest(having, bench.higher_is_safer) if spec.kind == "risk" else strongest(having)
-        c = compare(candidate, having[pick], confidence)
+        c = compare(candidate, having[pick], confidence, sequential=seq)
         word = "riskiest" if spec.kind == "risk" else "best"
         source = f"ecosystem ({word} of {len(having)}: {', '.join(having)}) = {c.reference_source}"
         return Comparison(c.reference, source, c.method, c.diff, f"ecosystem={pick}")

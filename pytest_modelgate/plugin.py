@@ -113,6 +113,17 @@ class ModelgateReporter:
             tr.write_line(line) if tr else print(line)
         return True  # the plan queries nothing: skip running the items
 
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Before spending anything: say which margins this n cannot resolve."""
+        state = self.state
+        tr = self.config.pluginmanager.get_plugin("terminalreporter")
+        if state.settings.plan or not state.loaded or tr is None:
+            return
+        from .plan import resolution_warnings
+
+        for line in resolution_warnings(list(state.loaded.values()), state.settings.models):
+            tr.write_line(f"modelgate warning: {line}", yellow=True)
+
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: Any) -> Any:
         report = yield

@@ -57,6 +57,7 @@ class Policy:
     decision: str = "interval"
     inconclusive: str = "fail"
     budget: Mapping[str, float] = field(default_factory=dict)  # for the whole run
+    sampling: str = "fixed"  # or "sequential": stop once every threshold is decided
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ class BenchmarkSpec:
     higher_is_safer: bool = False
     max_error_rate: float = 0.0  # share of items that may go unanswered (then excluded)
     budget: Mapping[str, float] = field(default_factory=dict)
+    sampling: str | None = None  # None: the policy's
     description: str | None = None
     thresholds: tuple[ThresholdSpec, ...] = ()
     floors: tuple[ThresholdSpec, ...] = ()
@@ -259,7 +261,16 @@ _UNKNOWN_KEY_HINTS = {
 }
 
 _TOP_KEYS = ("version", "description", "policy", "models", "baselines", "domains")
-_POLICY_KEYS = ("ladder", "allowed", "confidence", "decision", "inconclusive", "budget")
+_POLICY_KEYS = (
+    "ladder",
+    "allowed",
+    "confidence",
+    "decision",
+    "inconclusive",
+    "sampling",
+    "budget",
+)
+SAMPLING_MODES = ("fixed", "sequential")
 _MODEL_KEYS = (
     "provider",
     "model",
@@ -289,6 +300,7 @@ _BENCHMARK_KEYS = (
     "higher_is_safer",
     "max_error_rate",
     "budget",
+    "sampling",
     "description",
     "thresholds",
     "floors",
@@ -444,7 +456,8 @@ def _read_policy(r: _Reader, raw: Any, line: int | None, vocab: Vocabulary) -> P
         )
         return None
     budget = _read_amounts(r, m, "budget", "policy", _BUDGET_KEYS)
-    return Policy(ladder, allowed, confidence, decision, inconclusive, budget)
+    sampling = r.get(m, "sampling", "policy", "str", "fixed", SAMPLING_MODES)
+    return Policy(ladder, allowed, confidence, decision, inconclusive, budget, sampling or "fixed")
 
 
 def _read_ladder(r: _Reader, m: LineDict, vocab: Vocabulary) -> Ladder | None:
@@ -773,6 +786,7 @@ def _read_benchmark(
         higher_is_safer=r.get(b, "higher_is_safer", key, "bool", False),
         max_error_rate=float(max_error_rate or 0.0),
         budget=_read_amounts(r, b, "budget", key, _BUDGET_KEYS),
+        sampling=r.get(b, "sampling", key, "str", None, SAMPLING_MODES),
         description=r.get(b, "description", key, "str"),
         thresholds=thresholds,
         floors=floors,

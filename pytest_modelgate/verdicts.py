@@ -35,6 +35,7 @@ def judge(
     policy: Policy,
     candidate: stats.Estimate,
     excluded: int = 0,
+    note: str | None = None,
 ) -> ThresholdResult:
     d = comparison.diff
     if spec.kind == "risk":
@@ -55,7 +56,7 @@ def judge(
         verdict = FAILED_VERDICT
     method = POINT if policy.decision == "point" else comparison.method
     mdd = stats.minimum_detectable_difference(d.se, policy.confidence)
-    message = explain(spec, comparison, outcome, mdd, bench, policy, candidate, excluded)
+    message = explain(spec, comparison, outcome, mdd, bench, policy, candidate, excluded, note)
     return ThresholdResult(spec, comparison, method, outcome, mdd, verdict, message)
 
 
@@ -80,6 +81,7 @@ def explain(
     policy: Policy,
     candidate: stats.Estimate,
     excluded: int = 0,
+    note: str | None = None,
 ) -> str:
     d = c.diff
     pct = f"{policy.confidence:.0%}"
@@ -88,6 +90,7 @@ def explain(
         f"[{_f(candidate.low)}, {_f(candidate.high)}] "
         f"(n={candidate.n}, {candidate.method}, {pct}).",
         f"Reference {_f(c.reference)}: {c.reference_source}.",
+        *([note] if note else []),
         *(
             [
                 f"{excluded} item(s) could not be answered and are excluded "

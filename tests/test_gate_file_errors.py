@@ -706,7 +706,7 @@ BENCHMARKS = {
         line=24,
         key=f"{BENCH}.metric",
         hint="unknown key; valid keys: budget, dataset, description, epochs, "
-        "floors, format, higher_is_safer, limit, max_error_rate, scorer, thresholds",
+        "floors, format, higher_is_safer, limit, max_error_rate, sampling, scorer, thresholds",
     ),
     "dataset-missing": case(
         ("        dataset: data/cyber.jsonl\n", ""),

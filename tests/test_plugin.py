@@ -250,3 +250,52 @@ domains:
     assert "b.gate.yaml: policy.ladder: ('below-alert', 'alert', 'ccl') differs from" in (
         result.stdout.str()
     )
+
+
+def test_a_run_warns_up_front_when_its_margin_is_finer_than_n_resolves(
+    pytester, model_server, write_gate
+):
+    server = model_server()
+    write_jsonl(pytester.path / "data/mcq.jsonl", mcq_rows(100, correct=5))
+    write_gate(basic(server.base_url))
+    result = pytester.runpytest("--modelgate", "--modelgate-no-cache")
+    result.stdout.fnmatch_lines(
+        [
+            "modelgate warning: release.gate.yaml::cybersecurity::toy::above-ecosystem[[]candidate[]]:"
+            " n=100 gives a minimum detectable difference of 0.157 > margin 0.050; expect "
+            "INCONCLUSIVE unless the true difference is far from the margin*",
+        ]
+    )
+
+
+def test_plan_takes_the_between_model_correlation_from_two_recorded_baselines(
+    pytester, model_server, write_gate
+):
+    server = model_server()
+    write_jsonl(pytester.path / "data/mcq.jsonl", mcq_rows(100, correct=40))
+    items_a = {f"q{i}": float(i < 40) for i in range(100)}
+    items_b = {f"q{i}": float(i < 50) for i in range(100)}  # nested: strongly correlated
+    for name, items in (("a", items_a), ("b", items_b)):
+        (pytester.path / f"{name}.json").write_text(
+            json.dumps(
+                {
+                    "schema": 1,
+                    "benchmarks": {
+                        "toy": {"score": sum(items.values()) / 100, "n": 100, "items": items}
+                    },
+                }
+            )
+        )
+    write_gate(
+        basic(server.base_url).replace(
+            "  peer: {scores: {toy: {score: 0.5, n: 400}}}",
+            "  a: {results: a.json}\n  b: {results: b.json}",
+        )
+    )
+    result = pytester.runpytest("--modelgate", "--modelgate-plan")
+    result.stdout.fnmatch_lines(
+        [
+            "    above-ecosystem: paired, correlation 0.82 from the "
+            "baselines, margin 0.050, minimum detectable difference*"
+        ]
+    )
