@@ -8,6 +8,7 @@ Results and errors are memoized, so every item of a benchmark shares one run.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -43,8 +44,8 @@ from .schema import (
 )
 from .scorers import Scorer, resolve_scorer
 from .spending import Budget, RateLimiter
-from .tiers import INCONCLUSIVE, benchmark_tier
-from .verdicts import FAILED_VERDICT, ThresholdResult, judge
+from .tiers import CROSSED, INCONCLUSIVE, benchmark_tier
+from .verdicts import FAILED_VERDICT, PASSED, WARNED, ThresholdResult, explain, judge
 
 # Sequential sampling: batches of at least this many items, about this many batches in all.
 SEQUENTIAL_MIN_BATCH = 20
@@ -298,10 +299,82 @@ class GateRun:
         key = (loaded.gate.path, name, model)
         with self._lock:
             if key not in self.results:
-                self.results[key] = self._run(loaded, name, model)
-                if self.on_benchmark_done is not None:
-                    self.on_benchmark_done(self.results[key])
+                # Holm weighs every claim of the gate file together: evaluate them all first.
+                holm = loaded.gate.policy.multiplicity == "holm"
+                names = [b.name for b in loaded.gate.benchmarks()] if holm else [name]
+                done = []
+                for each in names:
+                    k = (loaded.gate.path, each, model)
+                    if k not in self.results:
+                        self.results[k] = self._run(loaded, each, model)
+                        done.append(self.results[k])
+                if holm:
+                    self._apply_holm(loaded, model)
+                for result in done:
+                    if self.on_benchmark_done is not None:
+                        self.on_benchmark_done(result)
             return self.results[key]
+
+    def _apply_holm(self, loaded: LoadedGate, model: str) -> None:
+        """Holm step-down over the gate file's risk thresholds: a crossed claim stands only
+        when its interval clears the margin at the level Holm allows at its step (nested
+        intervals make this the same as Holm on p-values); the others become inconclusive."""
+        from .sequential import holm_adjusted_confidence
+
+        policy = loaded.gate.policy
+        results = [
+            self.results[(loaded.gate.path, b.name, model)] for b in loaded.gate.benchmarks()
+        ]
+        results = [r for r in results if r.error is None and r.evidence is not None]
+        m = sum(len(r.thresholds) for r in results)
+        open_claims = [
+            (r, i) for r in results for i, t in enumerate(r.thresholds) if t.outcome == CROSSED
+        ]
+        confirmed = 0
+        while open_claims:
+            level = holm_adjusted_confidence(confirmed + 1, m, policy.confidence)
+            strict = dataclasses.replace(policy, confidence=level)
+            standing = []
+            for r, i in open_claims:
+                spec = r.thresholds[i].spec
+                c = self._compare(loaded, r.spec, spec, r.evidence, r.sequential, level)
+                if judge(spec, r.spec, c, strict, r.estimate).outcome == CROSSED:
+                    standing.append((r, i))
+            if not standing:
+                break
+            confirmed += len(standing)
+            open_claims = [claim for claim in open_claims if claim not in standing]
+        note = (
+            f"Holm correction across {m} risk thresholds of this gate file "
+            "(policy.multiplicity: holm): this crossing did not survive it."
+        )
+        for r, i in open_claims:
+            t = r.thresholds[i]
+            message = explain(
+                t.spec,
+                t.comparison,
+                INCONCLUSIVE,
+                t.mdd,
+                r.spec,
+                policy,
+                r.estimate,
+                r.errors,
+                note,
+            )
+            verdict = t.verdict
+            if verdict == FAILED_VERDICT:  # as any inconclusive threshold above allowed
+                verdict = {"fail": FAILED_VERDICT, "warn": WARNED, "pass": PASSED}[
+                    policy.inconclusive
+                ]
+            r.thresholds[i] = dataclasses.replace(
+                t, outcome=INCONCLUSIVE, verdict=verdict, message=message
+            )
+        for r in results:
+            r.tier = benchmark_tier(
+                policy.ladder,
+                [(t.outcome, t.spec.tier or "") for t in r.thresholds],
+                policy.inconclusive,
+            )
 
     def domain(self, loaded: LoadedGate, name: str, model: str) -> DomainResult:
         policy = loaded.gate.policy
@@ -492,8 +565,10 @@ class GateRun:
         spec: ThresholdSpec,
         candidate: Evidence,
         sequential: bool = False,
+        confidence: float | None = None,
     ) -> Comparison:
-        confidence, seq = loaded.gate.policy.confidence, sequential
+        confidence = confidence or loaded.gate.policy.confidence
+        seq = sequential
         if not isinstance(spec.reference, str):
             return compare(candidate, spec.reference, confidence, sequential=seq)
         if spec.reference != ECOSYSTEM:

@@ -86,6 +86,7 @@ def build_results(
     smoke: bool,
     confidence: float,
     decision: str,
+    multiplicity: str = "none",
     baselines: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     return {
@@ -94,6 +95,7 @@ def build_results(
         "smoke": smoke,
         "confidence": confidence,
         "decision": decision,
+        "multiplicity": multiplicity,
         "candidate": dict(candidate),
         "release": dict(release),
         "domains": {name: dict(d) for name, d in domains.items()},

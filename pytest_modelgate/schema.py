@@ -58,6 +58,7 @@ class Policy:
     inconclusive: str = "fail"
     budget: Mapping[str, float] = field(default_factory=dict)  # for the whole run
     sampling: str = "fixed"  # or "sequential": stop once every threshold is decided
+    multiplicity: str = "none"  # or "holm": crossed claims of a gate file survive Holm
 
 
 @dataclass(frozen=True)
@@ -268,9 +269,11 @@ _POLICY_KEYS = (
     "decision",
     "inconclusive",
     "sampling",
+    "multiplicity",
     "budget",
 )
 SAMPLING_MODES = ("fixed", "sequential")
+MULTIPLICITY = ("none", "holm")
 _MODEL_KEYS = (
     "provider",
     "model",
@@ -457,7 +460,17 @@ def _read_policy(r: _Reader, raw: Any, line: int | None, vocab: Vocabulary) -> P
         return None
     budget = _read_amounts(r, m, "budget", "policy", _BUDGET_KEYS)
     sampling = r.get(m, "sampling", "policy", "str", "fixed", SAMPLING_MODES)
-    return Policy(ladder, allowed, confidence, decision, inconclusive, budget, sampling or "fixed")
+    multiplicity = r.get(m, "multiplicity", "policy", "str", "none", MULTIPLICITY)
+    return Policy(
+        ladder,
+        allowed,
+        confidence,
+        decision,
+        inconclusive,
+        budget,
+        sampling or "fixed",
+        multiplicity or "none",
+    )
 
 
 def _read_ladder(r: _Reader, m: LineDict, vocab: Vocabulary) -> Ladder | None:

@@ -234,3 +234,41 @@ def test_sequential_sampling_uses_every_item_when_it_cannot_decide(
     assert bench["stopped_after"] is None and bench["n"] == 200 == len(server.requests)
     assert bench["thresholds"][0]["outcome"] == "inconclusive"
     assert result.ret == 1  # inconclusive fails closed
+
+
+HOLM = """
+version: 1
+policy: {{ladder: meta-frontier, allowed: moderate, inconclusive: warn{extra}}}
+models:
+  candidate: {{provider: openai, base_url: "{url}", model: toy}}
+domains:
+  d:
+    benchmarks:
+{benches}
+"""
+
+
+def test_holm_keeps_only_crossings_that_survive_the_family(pytester, model_server, write_gate):
+    """220/400 is above 0.5 at 95% but not at Holm's 99% for the first of five claims."""
+    server = model_server()
+    benches = []
+    for k, correct in enumerate((220, 40, 40, 40, 40)):
+        write_jsonl(
+            pytester.path / f"data/b{k}.jsonl", mcq_rows(400, correct=correct, prefix=f"b{k}-")
+        )
+        benches.append(
+            f"      b{k}: {{dataset: data/b{k}.jsonl, format: mcq, scorer: choice, "
+            "thresholds: [{above: 0.5, tier: high}]}"
+        )
+    plain = HOLM.format(url=server.base_url, extra="", benches="\n".join(benches))
+    write_gate(plain)
+    result = pytester.runpytest("--modelgate", "--modelgate-report", "plain")
+    result.assert_outcomes(failed=2, passed=4)  # b0 crosses at 95%: its item and the domain
+    write_gate(plain.replace("inconclusive: warn", "inconclusive: warn, multiplicity: holm"))
+    result = pytester.runpytest("--modelgate", "--modelgate-report", "holm")
+    result.assert_outcomes(passed=6, warnings=1)
+    data = json.loads((pytester.path / "holm/results.json").read_text())
+    assert data["multiplicity"] == "holm"
+    b0 = data["benchmarks"]["b0"]["thresholds"][0]
+    assert b0["outcome"] == "inconclusive" and b0["verdict"] == "warned"
+    assert "Holm correction across 5 risk thresholds" in result.stdout.str()

@@ -360,3 +360,21 @@ def test_epochs_average_per_item_with_distinct_seeds(pytester, model_server, wri
     assert sorted({r.get("seed") for r in server.requests}) == [0, 1, 2]
     entry = json.loads((pytester.path / "out/results.json").read_text())["benchmarks"]["toy-mcq"]
     assert entry["calls"] == 90 and entry["n"] == 30 and entry["epochs"] == 3
+
+
+def test_items_sharing_a_cluster_get_a_clustered_interval(pytester, model_server, write_gate):
+    """Ten templates, each answered all right or all wrong: 10 independent units, not 200."""
+    server = model_server()
+    rows = mcq_rows(200, correct=0)
+    for i, row in enumerate(rows):
+        row["cluster"] = f"template-{i % 10}"
+        if i % 10 < 4:  # four whole templates right
+            row["question"] = row["question"].replace(row["question"][-3], "ABCD"[row["answer"]])
+    write_jsonl(pytester.path / "data/mcq.jsonl", rows)
+    write_gate(gate(server.base_url, thresholds="          - {above: 0.9, tier: critical}"))
+    pytester.runpytest("--modelgate", "--modelgate-report", "out").assert_outcomes(passed=2)
+    bench = json.loads((pytester.path / "out/results.json").read_text())["benchmarks"]["toy-mcq"]
+    assert bench["score"] == 0.4
+    assert bench["interval_method"].startswith("cluster bootstrap")
+    low, high = bench["ci"]
+    assert high - low > 0.4  # far wider than Wilson's ~0.14 at n=200: 10 clusters, not 200 items

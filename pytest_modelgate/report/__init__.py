@@ -83,6 +83,7 @@ def assemble(
             smoke=smoke,
             confidence=policy.confidence,
             decision=policy.decision,
+            multiplicity=policy.multiplicity,
             baselines={
                 name: {"source": b.source, "results": str(b.results) if b.results else None}
                 for g in gates

@@ -72,7 +72,8 @@ def render_markdown(reports: list[ModelReport]) -> str:
         parts.append("")
         parts.append(
             f"Intervals at {confidence:.0%} confidence; decision: "
-            f"{report.results.get('decision')}. Methods: paired = same items as the "
+            f"{report.results.get('decision')}; multiple comparisons: "
+            f"{report.results.get('multiplicity', 'none')}. Methods: paired = same items as the "
             "baseline; unpaired = against a published aggregate; absolute = against a "
             "fixed number; point = point estimates only (weaker).\n"
         )
