@@ -11,15 +11,14 @@ Retry-After, a required key and raw bodies are scriptable.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Mapping, Sequence
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from loopback import Handler, LoopbackServer
 from openai_server import scripted_reply
 
 
-class AnthropicServer:
+class AnthropicServer(LoopbackServer):
     """Serves ``POST /v1/messages`` until ``stop()``; use as a context manager."""
 
     def __init__(
@@ -31,39 +30,19 @@ class AnthropicServer:
         require_key: str | None = None,
         body: str | None = None,
     ) -> None:
+        super().__init__(statuses)
         self.reply = reply
-        self.statuses = list(statuses)  # returned, in order, before normal answers
         self.retry_after = retry_after
         self.require_key = require_key
         self.body = body  # a raw body to send instead of a message
-        self.requests: list[dict[str, Any]] = []
-        self.headers_seen: list[dict[str, str]] = []
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
 
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self.host_url
 
     def __enter__(self) -> AnthropicServer:
-        self._thread.start()
+        super().__enter__()
         return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def _next_status(self) -> int:
-        with self._lock:
-            return self.statuses.pop(0) if self.statuses else 200
 
     def _refusal(self, headers: Mapping[str, str], request: dict[str, Any]) -> tuple[int, str]:
         """What the real API would reject, as (status, message); (200, "") when fine."""
@@ -78,67 +57,37 @@ class AnthropicServer:
             return 400, "messages: roles must be user or assistant; use the system parameter"
         return 200, ""
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        server = self
+    @staticmethod
+    def _error(h: Handler, status: int, message: str, headers: Mapping[str, str] = {}) -> None:
+        error = {"type": "error", "error": {"type": "api_error", "message": message}}
+        h.send_json(status, json.dumps(error), headers)
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True
-
-            def log_message(self, *args: Any) -> None:  # keep test output clean
-                pass
-
-            def _send(self, status: int, payload: str, headers: Mapping[str, str] = {}) -> None:
-                data = payload.encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(data)
-
-            def _error(self, status: int, message: str, headers: Mapping[str, str] = {}) -> None:
-                error = {"type": "error", "error": {"type": "api_error", "message": message}}
-                self._send(status, json.dumps(error), headers)
-
-            def do_POST(self) -> None:  # noqa: N802 - the http.server API
-                length = int(self.headers.get("Content-Length", 0))
-                request = json.loads(self.rfile.read(length) or b"{}")
-                with server._lock:
-                    server.requests.append(request)
-                    server.headers_seen.append(dict(self.headers))
-                if self.path != "/v1/messages":
-                    return self._error(404, "not found")
-                status, message = server._refusal(self.headers, request)
-                if status != 200:
-                    return self._error(status, message)
-                status = server._next_status()
-                if status != 200:
-                    extra = {"Retry-After": server.retry_after} if server.retry_after else {}
-                    return self._error(status, f"status {status}", extra)
-                if server.body is not None:
-                    return self._send(200, server.body)
-                text = server.reply(request["messages"])
-                cut = len(text) // 2
-                content = [
-                    {"type": "text", "text": text[:cut]},
-                    {"type": "tool_use", "id": "toolu_1", "name": "noop", "input": {}},
-                    {"type": "text", "text": text[cut:]},
-                ]
-                return self._send(
-                    200,
-                    json.dumps(
-                        {
-                            "id": "msg_1",
-                            "type": "message",
-                            "role": "assistant",
-                            "model": request.get("model"),
-                            "content": content,
-                            "stop_reason": "end_turn",
-                            "usage": {"input_tokens": 12, "output_tokens": 3},
-                        }
-                    ),
-                )
-
-        return Handler
+    def handle(self, h: Handler, request: dict[str, Any]) -> None:
+        if h.path != "/v1/messages":
+            return self._error(h, 404, "not found")
+        status, message = self._refusal(h.headers, request)
+        if status != 200:
+            return self._error(h, status, message)
+        status = self._next_status()
+        if status != 200:
+            extra = {"Retry-After": self.retry_after} if self.retry_after else {}
+            return self._error(h, status, f"status {status}", extra)
+        if self.body is not None:
+            return h.send_json(200, self.body)
+        text = self.reply(request["messages"])
+        cut = len(text) // 2
+        content = [
+            {"type": "text", "text": text[:cut]},
+            {"type": "tool_use", "id": "toolu_1", "name": "noop", "input": {}},
+            {"type": "text", "text": text[cut:]},
+        ]
+        message_body = {
+            "id": "msg_1",
+            "type": "message",
+            "role": "assistant",
+            "model": request.get("model"),
+            "content": content,
+            "stop_reason": "end_turn",
+            "usage": {"input_tokens": 12, "output_tokens": 3},
+        }
+        return h.send_json(200, json.dumps(message_body))

@@ -12,12 +12,11 @@ import json
 import random
 import re
 import socket
-import sys
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from loopback import Handler, LoopbackServer
 
 _MARKER = re.compile(r"<<reply:(.*?)>>")
 
@@ -27,14 +26,7 @@ def scripted_reply(messages: Sequence[Mapping[str, str]]) -> str:
     return found.group(1) if found else "I do not know."
 
 
-class _QuietServer(ThreadingHTTPServer):
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that was killed or timed out resets its connection: expected here.
-        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
-            super().handle_error(request, client_address)
-
-
-class OpenAIServer:
+class OpenAIServer(LoopbackServer):
     """Serves ``POST /v1/chat/completions`` until ``stop()``; use as a context manager."""
 
     def __init__(
@@ -52,9 +44,9 @@ class OpenAIServer:
         slow_s: float = 2.0,
         usage: bool = True,
     ) -> None:
+        super().__init__(statuses)
         self.reply = reply
         self.latency_s = latency_s
-        self.statuses = list(statuses)  # returned, in order, before normal answers
         self.retry_after = retry_after
         self.always_status = always_status
         self.require_key = require_key
@@ -66,31 +58,16 @@ class OpenAIServer:
         self.fault_rng = random.Random(fault_seed)
         self.slow_s = slow_s
         self.usage = usage  # False: answer without usage fields, as some servers do
-        self.usage = usage  # False: answer without usage fields, as some servers do
         self.injected: dict[str, int] = {}
         self.answered = 0  # requests that got a well-formed completion
-        self.requests: list[dict[str, Any]] = []
-        self.headers_seen: list[dict[str, str]] = []
-        self._lock = threading.Lock()
-        self._server = _QuietServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return f"{self.host_url}/v1"
 
     def __enter__(self) -> OpenAIServer:
-        self._thread.start()
+        super().__enter__()
         return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     def _draw_fault(self) -> str | None:
         with self._lock:
@@ -102,86 +79,44 @@ class OpenAIServer:
                     return name
         return None
 
-    def _next_status(self) -> int:
+    def handle(self, h: Handler, request: dict[str, Any]) -> None:
+        if self.latency_s:
+            time.sleep(self.latency_s)
+        if h.path != "/v1/chat/completions":
+            return h.send_json(404, json.dumps({"error": "not found"}))
+        if self.require_key and h.headers.get("Authorization") != f"Bearer {self.require_key}":
+            return h.send_json(401, json.dumps({"error": "bad key"}))
+        fault = self._draw_fault()
+        if fault == "drop":
+            h.close_connection = True
+            h.connection.shutdown(socket.SHUT_RDWR)
+            return None
+        if fault == "slow":
+            time.sleep(self.slow_s)
+        if fault == "malformed":
+            return h.send_json(200, '{"choices": [{"message": ')
+        if fault in ("429", "500", "503"):
+            return h.send_json(int(fault), '{"error": "injected"}', {"Retry-After": "0"})
+        status = self._next_status(self.always_status or 200)
+        if status != 200:
+            extra = {"Retry-After": self.retry_after} if self.retry_after else {}
+            return h.send_json(status, json.dumps({"error": f"status {status}"}), extra)
+        if self.body is not None:
+            return h.send_json(200, self.body)
+        text = self.reply(request["messages"])
         with self._lock:
-            if self.statuses:
-                return self.statuses.pop(0)
-        return self.always_status or 200
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True  # headers and body go out as separate writes
-
-            def log_message(self, *args: Any) -> None:  # keep test output clean
-                pass
-
-            def _send(self, status: int, payload: str, headers: Mapping[str, str] = {}) -> None:
-                data = payload.encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                try:
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    self.close_connection = True  # the client gave up (timeout): expected
-
-            def do_POST(self) -> None:  # noqa: N802 - the http.server API
-                length = int(self.headers.get("Content-Length", 0))
-                request = json.loads(self.rfile.read(length) or b"{}")
-                with server._lock:
-                    server.requests.append(request)
-                    server.headers_seen.append(dict(self.headers))
-                if server.latency_s:
-                    time.sleep(server.latency_s)
-                if self.path != "/v1/chat/completions":
-                    return self._send(404, json.dumps({"error": "not found"}))
-                if server.require_key and self.headers.get("Authorization") != (
-                    f"Bearer {server.require_key}"
-                ):
-                    return self._send(401, json.dumps({"error": "bad key"}))
-                fault = server._draw_fault()
-                if fault == "drop":
-                    self.close_connection = True
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                    return None
-                if fault == "slow":
-                    time.sleep(server.slow_s)
-                if fault == "malformed":
-                    return self._send(200, '{"choices": [{"message": ')
-                if fault in ("429", "500", "503"):
-                    return self._send(int(fault), '{"error": "injected"}', {"Retry-After": "0"})
-                status = server._next_status()
-                if status != 200:
-                    extra = {"Retry-After": server.retry_after} if server.retry_after else {}
-                    return self._send(status, json.dumps({"error": f"status {status}"}), extra)
-                if server.body is not None:
-                    return self._send(200, server.body)
-                text = server.reply(request["messages"])
-                with server._lock:
-                    server.answered += 1
-                body = {
-                    "object": "chat.completion",
-                    "model": request.get("model"),
-                    "choices": [
-                        {
-                            "index": 0,
-                            "finish_reason": "stop",
-                            "message": {"role": "assistant", "content": text},
-                        }
-                    ],
+            self.answered += 1
+        answer: dict[str, Any] = {
+            "object": "chat.completion",
+            "model": request.get("model"),
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "stop",
+                    "message": {"role": "assistant", "content": text},
                 }
-                if server.usage:
-                    body["usage"] = {
-                        "prompt_tokens": 10,
-                        "completion_tokens": 1,
-                        "total_tokens": 11,
-                    }
-                return self._send(200, json.dumps(body))
-
-        return Handler
+            ],
+        }
+        if self.usage:
+            answer["usage"] = {"prompt_tokens": 10, "completion_tokens": 1, "total_tokens": 11}
+        return h.send_json(200, json.dumps(answer))
