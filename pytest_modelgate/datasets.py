@@ -1,4 +1,4 @@
-"""Datasets: JSONL/CSV loaders and the format adapters that turn rows into prompts.
+"""Datasets: JSONL/CSV loaders; the format adapters (``formats``) turn rows into items.
 
 Pure: no pytest. Item ids come from the row's ``id`` (or ``task_id``), else a
 hash of the row's content - never from line order, so reordering or appending
@@ -11,14 +11,10 @@ import csv
 import hashlib
 import io
 import json
-import string
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-LETTERS = string.ascii_uppercase
-
 
 @dataclass(frozen=True)
 class Item:
@@ -29,6 +25,8 @@ class Item:
     target: tuple[str, ...]  # accepted answers; for mcq, the correct letter
     choices: tuple[str, ...] = ()
     cluster: str | None = None
+    # What a format's solver or scorer needs beyond the prompt (files, tests, a proposition).
+    metadata: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def prompt(self) -> str:
@@ -59,82 +57,6 @@ class RowError(ValueError):
 
 FormatAdapter = Callable[[Mapping[str, Any], str], Item]
 """Turns one dataset row (and its id) into an ``Item``; raises ``RowError`` on a bad row."""
-
-
-def _field(row: Mapping[str, Any], *names: str) -> Any:
-    for name in names:
-        if name in row and row[name] not in (None, ""):
-            return row[name]
-    raise RowError(names[0], f"missing field; this format needs {' or '.join(names)}")
-
-
-def _text(row: Mapping[str, Any], *names: str) -> str:
-    value = _field(row, *names)
-    if not isinstance(value, str):
-        raise RowError(names[0], f"expected a string, got {type(value).__name__}")
-    return value
-
-
-def mcq_prompt(question: str, choices: tuple[str, ...]) -> str:
-    options = "\n".join(f"{LETTERS[i]}) {c}" for i, c in enumerate(choices))
-    letters = ", ".join(LETTERS[: len(choices)])
-    return f"{question}\n\n{options}\n\nAnswer with the letter of the correct choice ({letters})."
-
-
-def mcq_item(row: Mapping[str, Any], item_id: str) -> Item:
-    """WMDP shape ``question/choices/answer`` (an index) or Inspect shape
-    ``input/choices/target`` (a letter)."""
-    question = _text(row, "question", "input")
-    choices = row.get("choices")
-    if isinstance(choices, str):
-        try:
-            choices = json.loads(choices)  # CSV cells carry the list as JSON
-        except ValueError:
-            raise RowError("choices", "expected a JSON list of strings") from None
-    if (
-        not isinstance(choices, list)
-        or not 2 <= len(choices) <= len(LETTERS)
-        or not all(isinstance(c, str) for c in choices)
-    ):
-        raise RowError("choices", "expected a list of 2 to 26 strings")
-    answer = _field(row, "answer", "target")
-    answer_key = "answer" if row.get("answer") not in (None, "") else "target"
-    if isinstance(answer, str) and answer.strip().isdigit():
-        answer = int(answer.strip())
-    if isinstance(answer, bool) or not isinstance(answer, (int, str)):
-        raise RowError(answer_key, "expected an index (0-based) or a letter")
-    if isinstance(answer, int):
-        if not 0 <= answer < len(choices):
-            raise RowError(answer_key, f"index {answer} is out of range for {len(choices)} choices")
-        letter = LETTERS[answer]
-    else:
-        letter = answer.strip().upper()
-        if letter not in LETTERS[: len(choices)]:
-            raise RowError(
-                answer_key, f"{answer!r} is not one of {', '.join(LETTERS[: len(choices)])}"
-            )
-    prompt = mcq_prompt(question, tuple(choices))
-    return Item(
-        item_id, ({"role": "user", "content": prompt},), (letter,), tuple(choices), _cluster(row)
-    )
-
-
-def open_item(row: Mapping[str, Any], item_id: str) -> Item:
-    """Inspect shape ``input/target``; ``target`` may be a list of accepted answers."""
-    prompt = _text(row, "input", "question")
-    target = _field(row, "target", "answer")
-    targets = tuple(target) if isinstance(target, list) else (target,)
-    if not targets or not all(isinstance(t, str) and t for t in targets):
-        raise RowError("target", "expected a non-empty string or list of strings")
-    return Item(item_id, ({"role": "user", "content": prompt},), targets, (), _cluster(row))
-
-
-def _cluster(row: Mapping[str, Any]) -> str | None:
-    cluster = row.get("cluster")
-    return None if cluster in (None, "") else str(cluster)
-
-
-BUILTIN_FORMATS: dict[str, FormatAdapter] = {"mcq": mcq_item, "open": open_item}
 
 
 def item_id(row: Mapping[str, Any]) -> str:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from .datasets import BUILTIN_FORMATS
+from .formats import BUILTIN_FORMATS
 from .scorers import BUILTIN_SCORERS
 from .tiers import BUILTIN_LADDERS
 
@@ -26,6 +26,13 @@ def pytest_modelgate_add_scorers(scorers: dict[str, Any]) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_modelgate_add_formats(formats: dict[str, Any]) -> None:
     formats.update(BUILTIN_FORMATS)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_modelgate_add_solvers(solvers: dict[str, Any]) -> None:
+    from .solvers import builtin_solvers
+
+    solvers.update(builtin_solvers())
 
 
 @pytest.hookimpl(tryfirst=True)

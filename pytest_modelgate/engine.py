@@ -27,7 +27,10 @@ from .comparisons import (
     strongest,
 )
 from .datasets import Dataset, DatasetError, FormatAdapter, Item, load_dataset
-from .evaluation import AnswerLog, AnswerStore, Evaluation, EvaluationError, evaluate
+from .calls import AnswerLog, AnswerStore, ModelCaller
+from .evaluation import Evaluation, EvaluationError, evaluate
+from .formats import FORMAT_SOLVERS
+from .judging import Judge
 from .progress import Progress
 from .providers import Provider, ProviderContext, ProviderError, ProviderFactory, describe_spec
 from .results import BaselineFileError, load_baseline
@@ -42,7 +45,8 @@ from .schema import (
     Vocabulary,
     parse_gate_file,
 )
-from .scorers import Scorer, resolve_scorer
+from .scorers import ScoringContext, bind_scorer, needs_judge, resolve_scorer
+from .solvers import Solver
 from .spending import Budget, RateLimiter
 from .tiers import CROSSED, INCONCLUSIVE, benchmark_tier
 from .verdicts import FAILED_VERDICT, PASSED, WARNED, ThresholdResult, explain, judge
@@ -57,12 +61,13 @@ class Registries:
     """Everything extensible, filled by the ``pytest_modelgate_add_*`` hooks."""
 
     providers: dict[str, ProviderFactory] = field(default_factory=dict)
-    scorers: dict[str, Scorer] = field(default_factory=dict)
+    scorers: dict[str, Any] = field(default_factory=dict)
     formats: dict[str, FormatAdapter] = field(default_factory=dict)
     ladders: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    solvers: dict[str, Solver] = field(default_factory=dict)
 
     def vocabulary(self) -> Vocabulary:
-        return Vocabulary(self.ladders, self.providers, self.scorers, self.formats)
+        return Vocabulary(self.ladders, self.providers, self.scorers, self.formats, self.solvers)
 
 
 @dataclass
@@ -70,8 +75,10 @@ class LoadedGate:
     gate: GateFile
     datasets: dict[str, Dataset]  # benchmark -> its (limited) dataset
     baselines: dict[str, dict[str, Evidence]]  # baseline -> benchmark -> evidence
-    scorers: dict[str, Scorer]  # benchmark -> scorer
+    scorers: dict[str, Any]  # benchmark -> scorer, as registered (bound per run)
     smoke: bool = False
+    # benchmark -> candidate evidence imported from a file (provider: static, results:)
+    imported: dict[str, dict[str, Evidence | None]] = field(default_factory=dict)
 
 
 @dataclass
@@ -95,6 +102,11 @@ class BenchmarkResult:
     sequential: bool = False  # sampling: sequential
     stopped_after: int | None = None  # items used when a sequential run stopped early
     cost: float | None = None  # from the model's prices; None when it has none
+    samples: int = 0  # (item, epoch) answers scored
+    refusals: int = 0  # of those, answers that read as refusals
+    abstained: int = 0  # items the scorer could not score (e.g. no belief), excluded
+    judge: Judge | None = None
+    transcripts: dict[str, list[Any]] = field(default_factory=dict)  # multi-call solvers
 
     def decision(self, threshold_id: str) -> ThresholdResult:
         return next(t for t in self.thresholds + self.floors if t.spec.id == threshold_id)
@@ -149,7 +161,7 @@ def load(
     for b in gate.baselines.values():
         if b.results is not None:
             try:
-                found = load_baseline(b.results, b.name)
+                found = load_baseline(b.results, b.name, b.tasks)
                 baselines[b.name] = {k: v for k, v in found.items() if v is not None}
                 errored[b.name] = {k for k, v in found.items() if v is None}
             except BaselineFileError as exc:
@@ -160,11 +172,31 @@ def load(
                 for bench, s in b.scores.items()
             }
 
+    imported: dict[str, dict[str, Evidence | None]] = {}
+    for spec in selected:
+        if spec.results is not None:
+            try:
+                imported[spec.name] = load_baseline(spec.results, spec.name, spec.tasks)
+            except BaselineFileError as exc:
+                problems.append(
+                    Problem(spec.results_line, f"models.{spec.name}.results", str(exc))
+                )
+                imported[spec.name] = {}
     datasets, scorers = {}, {}
     for bench in gate.benchmarks():
         key = f"domains.{bench.domain}.benchmarks.{bench.name}"
         for spec in selected:
-            if spec.provider == "static" and bench.name not in spec.scores:
+            if spec.name in imported:
+                if imported[spec.name] and imported[spec.name].get(bench.name) is None:
+                    problems.append(
+                        Problem(
+                            spec.results_line,
+                            f"models.{spec.name}.results",
+                            f"the imported results have no usable result for benchmark "
+                            f"{bench.name!r} (map it with tasks: {{{bench.name}: TASK}})",
+                        )
+                    )
+            elif spec.provider == "static" and bench.name not in spec.scores:
                 problems.append(
                     Problem(
                         spec.scores_line or spec.line,
@@ -194,11 +226,60 @@ def load(
             scorers[bench.name] = resolve_scorer(bench.scorer, registries.scorers)
         except LookupError as exc:
             problems.append(Problem(bench.scorer_line or bench.line, f"{key}.scorer", str(exc)))
+        problems.extend(_judge_problems(gate, bench, scorers.get(bench.name), key))
+        solver = solver_name(bench)
+        if solver not in registries.solvers:
+            problems.append(
+                Problem(
+                    bench.line,
+                    f"{key}.solver",
+                    f"format {bench.format!r} needs solver {solver!r}, which is not registered",
+                )
+            )
         for t in bench.thresholds + bench.floors:
             problems.extend(_reference_problems(t, bench, baselines, errored))
     if problems:
         raise GateFileError(path, problems)
-    return LoadedGate(gate, datasets, baselines, scorers, smoke=limit is not None)
+    return LoadedGate(
+        gate, datasets, baselines, scorers, smoke=limit is not None, imported=imported
+    )
+
+
+def solver_name(bench: BenchmarkSpec) -> str:
+    return bench.solver or FORMAT_SOLVERS.get(bench.format, "generate")
+
+
+def _judge_problems(
+    gate: GateFile, bench: BenchmarkSpec, scorer: Any, key: str
+) -> list[Problem]:
+    if bench.judge is None:
+        if scorer is not None and needs_judge(scorer):
+            return [
+                Problem(
+                    bench.scorer_line or bench.line,
+                    f"{key}.judge",
+                    f"scorer {bench.scorer!r} grades with a judge model; add "
+                    "judge: {model: NAME} naming one of models:",
+                )
+            ]
+        return []
+    problems = []
+    for field_name in ("model", "regrade_model"):
+        name = getattr(bench.judge, field_name)
+        if name is not None and name not in gate.models:
+            problems.append(
+                Problem(
+                    bench.judge.line,
+                    f"{key}.judge.{field_name}",
+                    f"no model named {name!r}; valid: {', '.join(gate.models)}",
+                )
+            )
+        elif name is not None and gate.models[name].provider == "static":
+            problems.append(
+                Problem(bench.judge.line, f"{key}.judge.{field_name}", "a judge must answer: "
+                        f"{name!r} is static")
+            )
+    return problems
 
 
 def _reference_problems(
@@ -414,6 +495,11 @@ class GateRun:
         result: BenchmarkResult,
     ) -> Evidence:
         name = provider.spec.name
+        if name in loaded.imported:
+            found = loaded.imported[name][bench.name]
+            assert found is not None  # load() refuses a benchmark the file does not have
+            result.n_planned = found.n
+            return found
         if provider.aggregate_scores is not None:
             s = provider.aggregate_scores[bench.name]
             result.n_planned = s.n
@@ -429,6 +515,7 @@ class GateRun:
         if sequential:
             size = max(SEQUENTIAL_MIN_BATCH, -(-len(items) // SEQUENTIAL_BATCHES))
         label, total = f"{bench.name}[{name}]", len(items) * bench.epochs
+        result.judge = self._judge(loaded, bench)
         progress = self.progress(label, total) if self.progress else None
         scores: dict[str, float] = {}
         clusters = {item.id: item.cluster for item in items}
@@ -447,6 +534,8 @@ class GateRun:
         finally:
             if progress is not None:
                 progress.finish()
+        if result.judge is not None:
+            result.judge.run_regrade()
         result.sequential = sequential
         return evidence
 
@@ -474,13 +563,20 @@ class GateRun:
                 before[0] + done, before[1] + calls, before[2] + cached, before[3] + errors
             )
 
+        context = ScoringContext(
+            result.judge, bench.judge.rubric if bench.judge else None, bench.sandbox
+        )
         try:
             run = evaluate(
                 provider,
                 batch,
-                loaded.scorers[bench.name],
+                bind_scorer(loaded.scorers[bench.name], context),
                 provider.spec.params,
+                solver=self.registries.solvers[solver_name(bench)],
+                options={"agent": bench.agent, "sandbox": bench.sandbox},
                 epochs=bench.epochs,
+                metric=bench.metric,
+                k=bench.k,
                 concurrency=provider.spec.concurrency,
                 max_error_rate=bench.max_error_rate,
                 cache=self.cache,
@@ -499,12 +595,46 @@ class GateRun:
         result.cached += run.cached
         result.errors += run.errors
         result.seconds += run.seconds
+        result.samples += run.samples
+        result.refusals += run.refusals
+        result.abstained += run.abstained
+        result.transcripts.update(run.transcripts)
         for key, value in run.usage.items():
             result.usage[key] = result.usage.get(key, 0) + value
         result.usage_estimated = result.usage_estimated or run.usage_estimated
         if provider.spec.prices:
             result.cost = (result.cost or 0.0) + run.cost
         return run
+
+    def _judge(self, loaded: LoadedGate, bench: BenchmarkSpec) -> Judge | None:
+        """The benchmark's judge, calling through the run's cache and budgets."""
+        spec = bench.judge
+        if spec is None:
+            return None
+        budgets = self._budgets(loaded, bench)
+
+        def caller(model: str, seed_offset: int) -> Any:
+            provider = self.provider(loaded, model)
+            calls = ModelCaller(
+                provider,
+                cache=self.cache,
+                limiter=self._limiter(loaded, provider.spec),
+                budgets=budgets,
+                prices=provider.spec.prices,
+                recorder=self.recorder,
+            )
+            params = dict(provider.spec.params)
+            if seed_offset:
+                params["seed"] = int(params.get("seed", 0)) + seed_offset
+            return (lambda messages: calls.ask(messages, params)), provider.describe(), calls
+
+        ask, identity, counter = caller(spec.model, 0)
+        regrade = None
+        if spec.regrade:
+            # A second judge, or the same one with another seed (then only its own noise).
+            regrade, _, _ = caller(spec.regrade_model or spec.model, 0 if spec.regrade_model else 1)
+        second = describe_spec(loaded.gate.models[spec.regrade_model or spec.model])
+        return Judge(ask, identity, spec.regrade, regrade, second, counter=counter)
 
     def _all_decided(self, loaded: LoadedGate, bench: BenchmarkSpec, evidence: Evidence) -> bool:
         """Every threshold and floor decided by the confidence sequences so far."""

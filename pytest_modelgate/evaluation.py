@@ -1,13 +1,17 @@
-"""Run one benchmark against one model: query every (item, epoch), score the answers.
+"""Run one benchmark against one model: solve every (item, epoch), score the samples.
 
 Bounded concurrency with a thread pool sized to the model's ``concurrency``
-(HTTP waits release the GIL). Answers come from the response cache when it has
-them and are stored as they arrive, so a killed run resumes where it stopped.
+(HTTP waits release the GIL). Every model call goes through a ``ModelCaller``
+(cache, budgets, rate limit, recorder), so a killed run resumes where it stopped.
+
+Per-item scores combine the item's epochs before any interval is computed: their
+mean, or with ``metric: pass_at_k`` the unbiased pass@k estimate (Chen et al. 2021),
+so the item, not the sample, is the statistical unit.
 
 Fail closed: with ``max_error_rate`` 0 (the default) the first item that cannot
 be answered stops the run and the benchmark errors. Above 0, items that cannot
 be answered are excluded and counted, and the benchmark errors only when their
-share exceeds the rate. A scorer that fails is a bug, never tolerated.
+share exceeds the rate. A scorer or solver that fails is a bug, never tolerated.
 """
 
 from __future__ import annotations
@@ -16,45 +20,23 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass, field, replace
+from typing import Any
 
+from . import stats
+from .calls import AnswerLog, AnswerStore, ModelCaller, epoch_params
 from .datasets import Item
-from .providers import Completion, Provider, ProviderError, request_key
-from .spending import (
-    Budget,
-    BudgetExceeded,
-    RateLimiter,
-    cost_of,
-    estimate_tokens,
-    usage_tokens,
-)
+from .providers import Provider, ProviderError
+from .scorers.refusal import is_refusal
+from .solvers import Sample, Solver, SolverError, generate
+from .spending import Budget, BudgetExceeded, RateLimiter
 
-
-class AnswerStore(Protocol):
-    """The response cache as evaluation sees it (``cache.ResponseCache``)."""
-
-    def get(self, key: str) -> Completion | None: ...
-
-    def put(self, key: str, completion: Completion) -> None: ...
-
-
-class AnswerLog(Protocol):
-    """Where every answer is also written (``providers.replay.ResponseRecorder``)."""
-
-    def record(
-        self,
-        provider: str,
-        model: str | None,
-        params: Mapping[str, Any],
-        messages: Sequence[Mapping[str, str]],
-        completion: Completion,
-    ) -> None: ...
+SampleScorer = Callable[[Sample, Item], "float | None"]
 
 
 @dataclass
 class Evaluation:
-    item_scores: dict[str, float]  # per answered item, averaged over epochs
+    item_scores: dict[str, float]  # per scored item, its epochs combined (mean or pass@k)
     calls: int  # answers requested from the model in this run
     cached: int = 0  # answers taken from the cache instead
     errors: int = 0  # items excluded because they could not be answered
@@ -63,6 +45,10 @@ class Evaluation:
     usage_estimated: bool = False  # some answers came without usage fields
     cost: float = 0.0  # from the model's prices, when given
     seconds: float = 0.0
+    samples: int = 0  # (item, epoch) pairs solved
+    refusals: int = 0  # of those, answers that read as refusals
+    abstained: int = 0  # items the scorer declined to score (e.g. no belief to lie against)
+    transcripts: dict[str, list[list[Mapping[str, str]]]] = field(default_factory=dict)
 
 
 class EvaluationError(RuntimeError):
@@ -77,21 +63,29 @@ class ScorerError(RuntimeError):
     """The scorer failed or returned a non-score: a bug, so it is never tolerated."""
 
 
-def epoch_params(params: Mapping[str, Any], epoch: int, epochs: int) -> dict[str, Any]:
-    """Distinct seeds per epoch, so repeated samples are not copies of one another."""
-    out = dict(params)
-    if epochs > 1:
-        out["seed"] = int(out.get("seed", 0)) + epoch
-    return out
+def combine_epochs(values: Sequence[float], metric: str, k: int | None, item_id: str) -> float:
+    if metric != "pass_at_k":
+        return sum(values) / len(values)
+    if len(values) < (k or 1):
+        raise ScorerError(f"item {item_id!r} has {len(values)} scored epochs, fewer than k={k}")
+    if any(v not in (0.0, 1.0) for v in values):
+        raise ScorerError(
+            f"metric pass_at_k needs scores of 0 or 1; item {item_id!r} got {sorted(set(values))}"
+        )
+    return stats.pass_at_k(len(values), int(sum(values)), k or 1)
 
 
 def evaluate(
     provider: Provider,
     items: Sequence[Item],
-    scorer: Callable[[str, Item], float],
+    scorer: SampleScorer,
     params: Mapping[str, Any],
     *,
+    solver: Solver = generate,
+    options: Mapping[str, Any] | None = None,
     epochs: int = 1,
+    metric: str = "mean",
+    k: int | None = None,
     concurrency: int = 8,
     max_error_rate: float = 0.0,
     cache: AnswerStore | None = None,
@@ -103,55 +97,17 @@ def evaluate(
 ) -> Evaluation:
     """``on_answer(done, calls, cached, errors)`` follows progress (called from threads)."""
     started = time.perf_counter()
-    # The cache key names the model as the provider describes it (e.g. the local GGUF file).
-    described = provider.describe()
-    identity = (
-        described.get("provider", provider.spec.provider),
-        described.get("model", provider.spec.model),
+    caller = ModelCaller(
+        provider, cache=cache, limiter=limiter, budgets=budgets, prices=prices, recorder=recorder
     )
-    scores: dict[str, list[float]] = {item.id: [0.0] * epochs for item in items}
+    options = options or {}
+    scores: dict[str, list[float | None]] = {item.id: [None] * epochs for item in items}
+    transcripts: dict[str, list[list[Mapping[str, str]]]] = {}
     failed: dict[str, str] = {}  # item id -> first error message
-    usage: dict[str, int] = {}
     lock = threading.Lock()
-    counts: dict[str, Any] = {"calls": 0, "cached": 0, "done": 0, "estimated": False, "cost": 0.0}
+    counts = {"done": 0, "refusals": 0}
     stop = threading.Event()
     per_epoch = [epoch_params(params, e, epochs) for e in range(epochs)]
-    # A replay answers from its own file; caching it would hide a newer recording.
-    if not getattr(provider, "cacheable", True):
-        cache = None
-
-    def answer(item: Item, epoch: int) -> Completion:
-        key = request_key(*identity, per_epoch[epoch], item.messages)
-        hit = cache.get(key) if cache is not None else None
-        if hit is not None:
-            with lock:
-                counts["cached"] += 1
-            return hit
-        for budget in budgets:
-            budget.reserve_call()  # stops before a call the budget cannot pay for
-        guess = sum(estimate_tokens(item.messages)) + int(per_epoch[epoch].get("max_tokens", 0))
-        if limiter is not None:
-            limiter.acquire(guess)
-        completion = provider.complete(item.messages, per_epoch[epoch])
-        if cache is not None:
-            cache.put(key, completion)  # committed now: a killed run keeps this answer
-        reported = usage_tokens(completion.usage)
-        prompt, output = reported or estimate_tokens(item.messages, completion.text)
-        cost = cost_of(prompt, output, prices) if prices else 0.0
-        for budget in budgets:
-            budget.charge(prompt + output, cost)
-        if limiter is not None:
-            limiter.settle(guess, prompt + output)
-        with lock:
-            counts["calls"] += 1
-            counts["estimated"] = counts["estimated"] or reported is None
-            counts["cost"] += cost
-            for name, value in completion.usage.items():
-                usage[name] = usage.get(name, 0) + value
-            if reported is None:
-                usage["prompt_tokens"] = usage.get("prompt_tokens", 0) + prompt
-                usage["completion_tokens"] = usage.get("completion_tokens", 0) + output
-        return completion
 
     def run(item: Item, epoch: int) -> None:
         try:
@@ -160,33 +116,51 @@ def evaluate(
             if on_answer is not None:
                 with lock:
                     counts["done"] += 1
-                    snapshot = (counts["done"], counts["calls"], counts["cached"], len(failed))
+                    snapshot = (counts["done"], caller.calls, caller.cached, len(failed))
                 on_answer(*snapshot)
 
     def score(item: Item, epoch: int) -> None:
         if stop.is_set():
             return
+
+        def ask(messages: Sequence[Mapping[str, str]], **overrides: Any) -> Any:
+            return caller.ask(messages, {**per_epoch[epoch], **overrides})
+
         try:
-            completion = answer(item, epoch)
-            if recorder is not None:  # cache hits too: the recording is always complete
-                recorder.record(*identity, per_epoch[epoch], item.messages, completion)
+            sample = replace(solver(item, ask, {**options, "epoch": epoch}), epoch=epoch)
         except ProviderError as exc:
             if max_error_rate <= 0:
                 raise
             with lock:
                 failed.setdefault(item.id, str(exc))
             return
+        except (SolverError, BudgetExceeded):
+            raise
+        except Exception as exc:  # a solver is code like a scorer: report, never pass
+            raise SolverError(
+                f"solver failed on item {item.id!r}: {type(exc).__name__}: {exc}"
+            ) from exc
         try:
-            value = scorer(completion.text, item)
+            value = scorer(sample, item)
+        except (ProviderError, BudgetExceeded):
+            raise  # a judge that cannot answer is the model failing, not the scorer
         except Exception as exc:  # a user's scorer is arbitrary code: report, never pass
             raise ScorerError(
                 f"scorer failed on item {item.id!r}: {type(exc).__name__}: {exc}"
             ) from exc
-        if not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+        if value is not None and (
+            not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0
+        ):
             raise ScorerError(
                 f"scorer returned {value!r} for item {item.id!r}; scores are numbers in [0, 1]"
             )
-        scores[item.id][epoch] = float(value)
+        with lock:
+            scores[item.id][epoch] = None if value is None else float(value)
+            counts["refusals"] += is_refusal(sample.text)
+            if sample.transcript:
+                transcripts.setdefault(item.id, [[] for _ in range(epochs)])[epoch] = list(
+                    sample.transcript
+                )
 
     tasks = [(item, epoch) for epoch in range(epochs) for item in items]
     with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(tasks)))) as pool:
@@ -200,10 +174,10 @@ def evaluate(
             exc = crashed.exception()
             message = (
                 str(exc)
-                if isinstance(exc, (ProviderError, ScorerError, BudgetExceeded))
+                if isinstance(exc, (ProviderError, ScorerError, SolverError, BudgetExceeded))
                 else f"{type(exc).__name__}: {exc}"
             )
-            raise EvaluationError(message, counts["calls"], counts["cached"], 1)
+            raise EvaluationError(message, caller.calls, caller.cached, 1)
     if failed:
         rate = len(failed) / len(items)
         example = next(iter(failed.values()))
@@ -211,18 +185,31 @@ def evaluate(
             raise EvaluationError(
                 f"{len(failed)} of {len(items)} items could not be answered ({rate:.1%} > "
                 f"max_error_rate {max_error_rate:.1%}); first error: {example}",
-                counts["calls"],
-                counts["cached"],
+                caller.calls,
+                caller.cached,
                 len(failed),
             )
+    item_scores, abstained = {}, 0
+    for item_id, values in scores.items():
+        if item_id in failed:
+            continue
+        given = [v for v in values if v is not None]
+        if not given:
+            abstained += 1
+            continue
+        item_scores[item_id] = combine_epochs(given, metric, k, item_id)
     return Evaluation(
-        {i: sum(s) / epochs for i, s in scores.items() if i not in failed},
-        counts["calls"],
-        counts["cached"],
+        item_scores,
+        caller.calls,
+        caller.cached,
         len(failed),
         next(iter(failed.values()), None),
-        usage,
-        counts["estimated"],
-        counts["cost"],
+        caller.usage,
+        caller.usage_estimated,
+        caller.cost,
         time.perf_counter() - started,
+        samples=(len(items) - len(failed)) * epochs,
+        refusals=counts["refusals"],
+        abstained=abstained,
+        transcripts=transcripts,
     )

@@ -29,13 +29,23 @@ def pytest_modelgate_add_providers(providers: dict[str, Any]) -> None:
 @hookspec
 def pytest_modelgate_add_scorers(scorers: dict[str, Any]) -> None:
     """Add scorers: ``scorers["name"] = score`` with ``score(answer: str, item: Item) -> float``
-    returning a value in [0, 1]; a gate file selects it with ``scorer: name``."""
+    returning a value in [0, 1]; a gate file selects it with ``scorer: name``. A scorer that
+    needs the benchmark's judge, sandbox limits or the solver's whole sample is an object
+    with ``bind(context) -> score(sample, item) -> float | None`` (``pytest_modelgate.scorers``)."""
 
 
 @hookspec
 def pytest_modelgate_add_formats(formats: dict[str, Any]) -> None:
     """Add dataset formats: ``formats["name"] = adapter`` with
     ``adapter(row: Mapping, item_id: str) -> Item`` (raise ``RowError`` on a bad row)."""
+
+
+@hookspec
+def pytest_modelgate_add_solvers(solvers: dict[str, Any]) -> None:
+    """Add solvers: ``solvers["name"] = solve`` with ``solve(item, ask, options) -> Sample``,
+    where ``ask(messages, **params) -> Completion`` calls the model (cached and budgeted);
+    a gate file selects one with ``solver: name`` (formats ``agent`` and ``honesty`` bring
+    ``react`` and ``honesty``; the rest ask once: ``generate``)."""
 
 
 @hookspec

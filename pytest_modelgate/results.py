@@ -113,7 +113,9 @@ def write_json(path: Path, data: Mapping[str, Any]) -> None:
     tmp.replace(path)  # readers never see half a file
 
 
-def load_baseline(path: Path, name: str) -> dict[str, Evidence | None]:
+def load_baseline(
+    path: Path, name: str, tasks: Mapping[str, str] | None = None
+) -> dict[str, Evidence | None]:
     """Per-benchmark evidence from a results.json; per-item scores when it has them.
     A benchmark that errored in that run maps to None: it is no evidence."""
     try:

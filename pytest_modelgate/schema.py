@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import string
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,11 +76,14 @@ class ModelSpec:
     max_retries: int = 3
     deadline_s: float | None = None  # one answer's whole time, retries included
     scores: Mapping[str, AggregateScore] = field(default_factory=dict)
+    results: Path | None = None  # static: scores imported from a results file (ours, Inspect, lm-eval)
+    tasks: Mapping[str, str] = field(default_factory=dict)  # benchmark -> task name in that file
     options: Mapping[str, Any] = field(default_factory=dict)
     rate_limit: Mapping[str, float] = field(default_factory=dict)
     prices: Mapping[str, float] = field(default_factory=dict)  # per million tokens
     line: int = 0
     scores_line: int = 0
+    results_line: int = 0
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,7 @@ class BaselineSpec:
     results: Path | None = None
     scores: Mapping[str, AggregateScore] = field(default_factory=dict)
     source: str | None = None
+    tasks: Mapping[str, str] = field(default_factory=dict)  # benchmark -> task name in results
     line: int = 0
     results_line: int = 0
 
@@ -106,6 +111,17 @@ class ThresholdSpec:
 
 
 @dataclass(frozen=True)
+class JudgeSpec:
+    """A model that grades answers (``scorer: judge``, ``refusal``, ``format: honesty``)."""
+
+    model: str  # a models: entry
+    rubric: str | None = None  # template; None: the scorer's own
+    regrade: int = 0  # items graded twice to report the judge's agreement with itself
+    regrade_model: str | None = None  # a second judge for the regrade; None: same, next seed
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class BenchmarkSpec:
     name: str
     domain: str
@@ -118,6 +134,12 @@ class BenchmarkSpec:
     max_error_rate: float = 0.0  # share of items that may go unanswered (then excluded)
     budget: Mapping[str, float] = field(default_factory=dict)
     sampling: str | None = None  # None: the policy's
+    metric: str = "mean"  # or "pass_at_k": unbiased pass@k per item over its epochs
+    k: int | None = None
+    solver: str | None = None  # None: the format's own (generate for most)
+    judge: JudgeSpec | None = None
+    agent: Mapping[str, float] = field(default_factory=dict)  # ReAct loop limits
+    sandbox: Mapping[str, float] = field(default_factory=dict)  # code execution limits
     description: str | None = None
     thresholds: tuple[ThresholdSpec, ...] = ()
     floors: tuple[ThresholdSpec, ...] = ()
@@ -155,6 +177,7 @@ class Vocabulary:
     providers: Collection[str]
     scorers: Collection[str]
     formats: Collection[str]
+    solvers: Collection[str] = ("generate",)
 
 
 _MISSING = object()
@@ -287,13 +310,15 @@ _MODEL_KEYS = (
     "rate_limit",
     "prices",
     "scores",
+    "results",
+    "tasks",
     "options",
 )
 # Small mappings of positive numbers: key -> (must be an integer, may be zero)
 _BUDGET_KEYS = {"max_calls": (True, False), "max_tokens": (True, False), "max_cost": (False, False)}
 _RATE_LIMIT_KEYS = {"requests_per_minute": (False, False), "tokens_per_minute": (False, False)}
 _PRICE_KEYS = {"input_per_mtok": (False, True), "output_per_mtok": (False, True)}
-_BASELINE_KEYS = ("results", "scores", "source")
+_BASELINE_KEYS = ("results", "scores", "source", "tasks")
 _BENCHMARK_KEYS = (
     "dataset",
     "format",
@@ -304,10 +329,27 @@ _BENCHMARK_KEYS = (
     "max_error_rate",
     "budget",
     "sampling",
+    "metric",
+    "k",
+    "solver",
+    "judge",
+    "agent",
+    "sandbox",
     "description",
     "thresholds",
     "floors",
 )
+METRICS = ("mean", "pass_at_k")
+_JUDGE_KEYS = ("model", "rubric", "regrade", "regrade_model")
+RUBRIC_FIELDS = ("question", "answer", "target", "proposition")
+_AGENT_KEYS = {"max_turns": (True, False), "observation_chars": (True, False)}
+_SANDBOX_KEYS = {
+    "timeout_s": (False, False),
+    "cpu_s": (False, False),
+    "memory_mb": (True, False),
+    "max_processes": (True, False),
+    "max_file_mb": (True, False),
+}
 _THRESHOLD_KEYS = ("id", "above", "margin", "tier")
 _FLOOR_KEYS = ("id", "at_least", "margin")
 
@@ -541,6 +583,19 @@ def _read_models(
         if provider is None:
             continue
         urls = _read_urls(r, s, key)
+        results = r.path(s, "results", key)
+        if results is not None and provider != "static":
+            r.problem(
+                r.line_of(s, "results"),
+                f"{key}.results",
+                "imported results need provider: static (the model is not queried)",
+            )
+        elif results is not None and "scores" in s:
+            r.problem(
+                r.line_of(s, "results"), f"{key}.results", "give one of scores: or results:, not both"
+            )
+        elif results is not None and not results.is_file():
+            r.problem(r.line_of(s, "results"), f"{key}.results", f"file not found: {results}")
         models[name] = ModelSpec(
             name=name,
             provider=provider,
@@ -556,11 +611,14 @@ def _read_models(
             max_retries=3 if max_retries is None else max_retries,
             deadline_s=deadline_s if deadline_s and deadline_s > 0 else None,
             scores=_read_scores(r, s, key),
+            results=results,
+            tasks=_read_tasks(r, s, key),
             options=r.get(s, "options", key, "mapping", {}),
             rate_limit=_read_amounts(r, s, "rate_limit", key, _RATE_LIMIT_KEYS),
             prices=_read_amounts(r, s, "prices", key, _PRICE_KEYS),
             line=r.line_of(m, name) or 0,
             scores_line=r.line_of(s, "scores") or 0,
+            results_line=r.line_of(s, "results") or 0,
         )
     return models
 
@@ -652,6 +710,17 @@ def _read_scores(r: _Reader, parent: LineDict, key: str) -> dict[str, AggregateS
     return scores
 
 
+def _read_tasks(r: _Reader, parent: LineDict, key: str) -> dict[str, str]:
+    """``tasks: {benchmark: task}``: where an imported file names a benchmark differently."""
+    raw = r.get(parent, "tasks", key, "mapping", {})
+    tasks = {}
+    for bench in raw:
+        task = r.get(raw, bench, f"{key}.tasks", "str")
+        if task is not None:
+            tasks[str(bench)] = task
+    return tasks
+
+
 def _read_baselines(r: _Reader, raw: Any, line: int | None) -> dict[str, BaselineSpec]:
     if not isinstance(raw, dict):
         r.problem(line, "baselines", f"expected a mapping of baseline names, got {_kind(raw)}")
@@ -686,6 +755,7 @@ def _read_baselines(r: _Reader, raw: Any, line: int | None) -> dict[str, Baselin
             results,
             _read_scores(r, s, key),
             r.get(s, "source", key, "str"),
+            _read_tasks(r, s, key),
             line=s.line,
             results_line=r.line_of(s, "results") or 0,
         )
@@ -778,6 +848,20 @@ def _read_benchmark(
             f"{key}.max_error_rate",
             f"{max_error_rate} is outside [0, 1); e.g. 0.02 tolerates 2% unanswerable items",
         )
+    metric = r.get(b, "metric", key, "str", "mean", METRICS) or "mean"
+    k = r.get(b, "k", key, "int")
+    if metric == "pass_at_k":
+        if k is None and "k" not in b:
+            r.problem(b.line, f"{key}.k", "metric: pass_at_k needs k (e.g. k: 10)")
+        elif k is not None and not 1 <= k <= (epochs or 1):
+            r.problem(
+                r.line_of(b, "k"),
+                f"{key}.k",
+                f"k={k} needs 1 <= k <= epochs ({epochs or 1}); pass@k samples each item "
+                "epochs times and estimates the chance that k of them contain a success",
+            )
+    elif "k" in b:
+        r.problem(r.line_of(b, "k"), f"{key}.k", "k is used only with metric: pass_at_k")
     ids: dict[str, int] = {}  # shared: a threshold and a floor become sibling items
     thresholds = _read_limits(r, b, "thresholds", key, policy, baselines, ids)
     floors = _read_limits(r, b, "floors", key, policy, baselines, ids)
@@ -800,12 +884,56 @@ def _read_benchmark(
         max_error_rate=float(max_error_rate or 0.0),
         budget=_read_amounts(r, b, "budget", key, _BUDGET_KEYS),
         sampling=r.get(b, "sampling", key, "str", None, SAMPLING_MODES),
+        metric=metric,
+        k=k,
+        solver=r.get(b, "solver", key, "str", None, sorted(vocab.solvers)),
+        judge=_read_judge(r, b, key),
+        agent=_read_amounts(r, b, "agent", key, _AGENT_KEYS),
+        sandbox=_read_amounts(r, b, "sandbox", key, _SANDBOX_KEYS),
         description=r.get(b, "description", key, "str"),
         thresholds=thresholds,
         floors=floors,
         line=line or 0,
         dataset_line=r.line_of(b, "dataset") or 0,
         scorer_line=r.line_of(b, "scorer") or 0,
+    )
+
+
+def _read_judge(r: _Reader, b: LineDict, key: str) -> JudgeSpec | None:
+    if "judge" not in b:
+        return None
+    jkey = f"{key}.judge"
+    j = r.mapping(b["judge"], r.line_of(b, "judge"), jkey, _JUDGE_KEYS, required=("model",))
+    if j is None or "model" not in j:
+        return None
+    rubric = r.get(j, "rubric", jkey, "str")
+    if rubric is not None:
+        try:
+            fields = {f for _, f, _, _ in string.Formatter().parse(rubric) if f is not None}
+        except ValueError as exc:
+            r.problem(r.line_of(j, "rubric"), f"{jkey}.rubric", f"not a valid template: {exc}")
+            fields = set()
+        unknown = sorted(fields - set(RUBRIC_FIELDS))
+        if unknown:
+            r.problem(
+                r.line_of(j, "rubric"),
+                f"{jkey}.rubric",
+                f"unknown placeholder {{{unknown[0]}}}; valid: "
+                + ", ".join(f"{{{f}}}" for f in RUBRIC_FIELDS)
+                + " (write {{ and }} for literal braces)",
+            )
+    regrade = r.get(j, "regrade", jkey, "int", 0)
+    if regrade is not None and regrade < 0:
+        r.problem(r.line_of(j, "regrade"), f"{jkey}.regrade", "must be 0 or more")
+    model = r.get(j, "model", jkey, "str")
+    if model is None:
+        return None
+    return JudgeSpec(
+        model,
+        rubric,
+        max(regrade or 0, 0),
+        r.get(j, "regrade_model", jkey, "str"),
+        line=r.line_of(b, "judge") or 0,
     )
 
 

@@ -38,6 +38,7 @@ class ModelgateSession:
             hook.pytest_modelgate_add_ladders(ladders=r.ladders)
             hook.pytest_modelgate_add_formats(formats=r.formats)
             hook.pytest_modelgate_add_scorers(scorers=r.scorers)
+            hook.pytest_modelgate_add_solvers(solvers=r.solvers)
             hook.pytest_modelgate_add_providers(providers=r.providers)
             self._registries = r
         return self._registries

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from pytest_modelgate.datasets import BUILTIN_FORMATS
+from pytest_modelgate.formats import BUILTIN_FORMATS
 from pytest_modelgate.providers import builtin_providers
 from pytest_modelgate.schema import (
     _BASELINE_KEYS,
@@ -27,12 +27,15 @@ from pytest_modelgate.schema import (
 )
 from pytest_modelgate.scorers import BUILTIN_SCORERS
 from pytest_modelgate.settings import OPTIONS
+from pytest_modelgate.solvers import builtin_solvers
 from pytest_modelgate.tiers import BUILTIN_LADDERS
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"
 REFERENCE = DOCS / "gate-file.md"
-VOCABULARY = Vocabulary(BUILTIN_LADDERS, builtin_providers(), BUILTIN_SCORERS, BUILTIN_FORMATS)
+VOCABULARY = Vocabulary(
+    BUILTIN_LADDERS, builtin_providers(), BUILTIN_SCORERS, BUILTIN_FORMATS, builtin_solvers()
+)
 
 # Each documented section (its <!-- keys: NAME --> marker) and the schema's own list of keys.
 SCHEMA_TUPLES = {
@@ -64,6 +67,9 @@ domains:
     benchmarks:
       b:
         budget: {max_calls: 10}
+        judge: {model: candidate}
+        agent: {max_turns: 4}
+        sandbox: {timeout_s: 5}
         thresholds: [{above: ecosystem, tier: high}]
         floors: [{at_least: peer}]
 """
@@ -78,6 +84,9 @@ PROBES: dict[str, list[Any]] = {
     "baseline": ["baselines", "peer"],
     "domain": ["domains", "d"],
     "benchmark": ["domains", "d", "benchmarks", "b"],
+    "judge": ["domains", "d", "benchmarks", "b", "judge"],
+    "agent": ["domains", "d", "benchmarks", "b", "agent"],
+    "sandbox": ["domains", "d", "benchmarks", "b", "sandbox"],
     "threshold": ["domains", "d", "benchmarks", "b", "thresholds", 0],
     "floor": ["domains", "d", "benchmarks", "b", "floors", 0],
 }
@@ -151,12 +160,14 @@ def complete_example() -> str:
 def test_the_complete_example_parses(tmp_path):
     (tmp_path / "data").mkdir()
     (tmp_path / "baselines").mkdir()
-    for name in ("data/cyber_mcq.jsonl", "data/honesty.jsonl", "baselines/peer.results.json"):
+    (tmp_path / "runs").mkdir()
+    data = ("cyber_mcq", "honesty", "ctf", "bio_open", "code")
+    for name in (*(f"data/{d}.jsonl" for d in data), "baselines/peer.results.json", "runs/rc2.eval"):
         (tmp_path / name).write_text("", encoding="utf-8")
     path = tmp_path / "example.gate.yaml"
     path.write_text(complete_example(), encoding="utf-8")
     gate = parse_gate_file(path, VOCABULARY, environ={})
-    assert set(gate.models) == {"candidate", "embedded", "cwm"}
+    assert set(gate.models) == {"candidate", "embedded", "cwm", "rc2-inspect", "grader"}
 
 
 def test_the_complete_example_uses_every_key():
@@ -176,6 +187,9 @@ def test_the_complete_example_uses_every_key():
         "baseline": list(data["baselines"].values()),
         "domain": list(data["domains"].values()),
         "benchmark": benchmarks,
+        "judge": [b["judge"] for b in benchmarks if "judge" in b],
+        "agent": [b["agent"] for b in benchmarks if "agent" in b],
+        "sandbox": [b["sandbox"] for b in benchmarks if "sandbox" in b],
         "threshold": [t for b in benchmarks for t in b.get("thresholds", [])],
         "floor": [f for b in benchmarks for f in b.get("floors", [])],
     }

@@ -443,8 +443,8 @@ MODELS = {
         line=12,
         key=f"{MODEL}.temperature",
         hint="unknown key; valid keys: api_key_env, base_url, concurrency, deadline_s, "
-        "max_retries, model, options, params, prices, provider, rate_limit, scores, "
-        "timeout_s",
+        "max_retries, model, options, params, prices, provider, rate_limit, results, scores, "
+        "tasks, timeout_s",
     ),
     "params-not-a-mapping": case(
         ("concurrency: 2", "params: [temperature, 0]"),
@@ -669,7 +669,7 @@ BENCHMARKS = {
         ("format: mcq", "format: essay"),
         line=22,
         key=f"{BENCH}.format",
-        hint="'essay' is not valid; valid: mcq, open",
+        hint="'essay' is not valid; valid: agent, code, frr, honesty, mcq, open",
     ),
     "format-missing": case(
         ("        format: mcq\n", ""),
@@ -681,7 +681,8 @@ BENCHMARKS = {
         ("scorer: choice", "scorer: magic"),
         line=23,
         key=f"{BENCH}.scorer",
-        hint="'magic' is not valid; valid: choice, exact, includes, regex",
+        hint="'magic' is not valid; valid: choice, code, exact, honesty, includes, judge, "
+        "normalized_honesty, refusal, regex",
     ),
     "limit-0": case(
         ("scorer: choice\n", "scorer: choice\n        limit: 0\n"),
@@ -702,11 +703,12 @@ BENCHMARKS = {
         hint="expected true or false, got the string 'maybe'",
     ),
     "benchmark-unknown-key": case(
-        ("scorer: choice\n", "scorer: choice\n        metric: accuracy\n"),
+        ("scorer: choice\n", "scorer: choice\n        metrics: accuracy\n"),
         line=24,
-        key=f"{BENCH}.metric",
-        hint="unknown key; valid keys: budget, dataset, description, epochs, "
-        "floors, format, higher_is_safer, limit, max_error_rate, sampling, scorer, thresholds",
+        key=f"{BENCH}.metrics",
+        hint="unknown key; valid keys: agent, budget, dataset, description, epochs, floors, "
+        "format, higher_is_safer, judge, k, limit, max_error_rate, metric, sampling, sandbox, "
+        "scorer, solver, thresholds",
     ),
     "dataset-missing": case(
         ("        dataset: data/cyber.jsonl\n", ""),
@@ -727,6 +729,121 @@ BENCHMARKS = {
 def test_benchmark_errors(pytester: pytest.Pytester, name: str) -> None:
     """domains: and their benchmarks: names, formats, scorers, limits and datasets."""
     check(pytester, BENCHMARKS, name)
+
+
+AFTER_SCORER = ("scorer: choice\n", "scorer: choice\n        epochs: 3\n")
+
+
+def after_scorer(text: str) -> tuple[str, str]:
+    """Insert lines after the scorer (line 24 on), below an ``epochs: 3`` on line 24."""
+    return ("scorer: choice\n", f"scorer: choice\n        epochs: 3\n{text}")
+
+
+EVALUATION_CASES = {
+    "metric-unknown": case(
+        after_scorer("        metric: best_of\n"),
+        line=25,
+        key=f"{BENCH}.metric",
+        hint="'best_of' is not valid; valid: mean, pass_at_k",
+    ),
+    "pass-at-k-without-k": case(
+        after_scorer("        metric: pass_at_k\n"),
+        line=21,
+        key=f"{BENCH}.k",
+        hint="metric: pass_at_k needs k (e.g. k: 10)",
+    ),
+    "k-above-epochs": case(
+        after_scorer("        metric: pass_at_k\n        k: 5\n"),
+        line=26,
+        key=f"{BENCH}.k",
+        hint="k=5 needs 1 <= k <= epochs (3)",
+    ),
+    "k-without-pass-at-k": case(
+        after_scorer("        k: 2\n"),
+        line=25,
+        key=f"{BENCH}.k",
+        hint="k is used only with metric: pass_at_k",
+    ),
+    "unknown-solver": case(
+        after_scorer("        solver: tree_search\n"),
+        line=25,
+        key=f"{BENCH}.solver",
+        hint="'tree_search' is not valid; valid: generate, honesty, react",
+    ),
+    "judge-scorer-without-judge": case(
+        ("scorer: choice", "scorer: judge"),
+        line=23,
+        key=f"{BENCH}.judge",
+        hint="scorer 'judge' grades with a judge model; add judge: {model: NAME}",
+    ),
+    "judge-unknown-model": case(
+        after_scorer("        judge: {model: oracle}\n"),
+        line=25,
+        key=f"{BENCH}.judge.model",
+        hint="no model named 'oracle'; valid: candidate",
+    ),
+    "judge-without-model": case(
+        after_scorer("        judge: {regrade: 5}\n"),
+        line=25,
+        key=f"{BENCH}.judge.model",
+        hint="required key is missing",
+    ),
+    "judge-unknown-placeholder": case(
+        after_scorer("        judge: {model: candidate, rubric: 'Grade {response}'}\n"),
+        line=25,
+        key=f"{BENCH}.judge.rubric",
+        hint="unknown placeholder {response}; valid: {question}, {answer}, {target}",
+    ),
+    "judge-negative-regrade": case(
+        after_scorer("        judge: {model: candidate, regrade: -1}\n"),
+        line=25,
+        key=f"{BENCH}.judge.regrade",
+        hint="must be 0 or more",
+    ),
+    "agent-unknown-key": case(
+        after_scorer("        agent: {turns: 5}\n"),
+        line=25,
+        key=f"{BENCH}.agent.turns",
+        hint="unknown key; valid keys: max_turns, observation_chars",
+    ),
+    "sandbox-zero-timeout": case(
+        after_scorer("        sandbox: {timeout_s: 0}\n"),
+        line=25,
+        key=f"{BENCH}.sandbox.timeout_s",
+        hint="0 must be positive",
+    ),
+    "results-on-a-queried-model": case(
+        ("    concurrency: 2\n", "    concurrency: 2\n    results: runs/rc2.eval\n"),
+        line=13,
+        key=f"{MODEL}.results",
+        hint="imported results need provider: static",
+    ),
+    "results-and-scores": case(
+        (MODEL_BODY, STATIC_BODY + "    results: runs/rc2.eval\n"),
+        line=11,
+        key=f"{MODEL}.results",
+        hint="give one of scores: or results:, not both",
+        files={"runs/rc2.eval": "{}"},
+    ),
+    "imported-results-missing": case(
+        (MODEL_BODY, "    provider: static\n    results: runs/absent.eval\n"),
+        line=9,
+        key=f"{MODEL}.results",
+        hint="file not found",
+    ),
+    "tasks-not-strings": case(
+        ("    scores:\n      cyber-mcq: {score: 0.5", "    tasks: {cyber-mcq: [a]}\n    scores:\n      cyber-mcq: {score: 0.5"),
+        line=15,
+        key="baselines.peer.tasks.cyber-mcq",
+        hint="expected a non-empty string, got a list",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", EVALUATION_CASES)
+def test_evaluation_key_errors(pytester: pytest.Pytester, name: str) -> None:
+    """epochs/metric/k, solver, judge, agent and sandbox limits, imported results."""
+    check(pytester, EVALUATION_CASES, name)
 
 
 SCORERS = {

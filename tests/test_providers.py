@@ -60,7 +60,7 @@ def anthropic_model(url: str, extra: str = "") -> str:
 # A format like mcq that also sends a system prompt, added the way users add formats.
 SYSTEM_FORMAT_CONFTEST = """
 import dataclasses
-from pytest_modelgate.datasets import mcq_item
+from pytest_modelgate.formats import mcq_item
 
 def pytest_modelgate_add_formats(formats):
     def with_system(row, item_id):

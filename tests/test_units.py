@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from pytest_modelgate.datasets import Item, item_id, mcq_item
+from pytest_modelgate.datasets import Item, item_id
+from pytest_modelgate.formats import mcq_item
 from pytest_modelgate.providers.openai import retry_after_seconds
 from pytest_modelgate.scorers import BUILTIN_SCORERS
 from pytest_modelgate.scorers.choice import picked_letter

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-from ..datasets import LETTERS, Item
+from ..datasets import Item
+from ..formats import LETTERS
 
 # The keyword is case-insensitive, the letter is not: "the answer is a bit unclear" picks nothing.
 _STATED = re.compile(r"\b(?i:answer|choice|option)\s*(?i:is|:|=)?\s*[:\-]?\s*\(?\s*([A-Z])\b\)?")
