@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+
 @dataclass(frozen=True)
 class Item:
     """One evaluation item: the chat messages to send and what a correct answer is."""

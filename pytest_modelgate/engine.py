@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from . import stats
+from .calls import AnswerLog, AnswerStore, ModelCaller
 from .comparisons import (
     Comparison,
     ComparisonError,
@@ -27,7 +28,6 @@ from .comparisons import (
     strongest,
 )
 from .datasets import Dataset, DatasetError, FormatAdapter, Item, load_dataset
-from .calls import AnswerLog, AnswerStore, ModelCaller
 from .evaluation import Evaluation, EvaluationError, evaluate
 from .formats import FORMAT_SOLVERS
 from .judging import Judge
@@ -105,7 +105,7 @@ class BenchmarkResult:
     samples: int = 0  # (item, epoch) answers scored
     refusals: int = 0  # of those, answers that read as refusals
     abstained: int = 0  # items the scorer could not score (e.g. no belief), excluded
-    judge: Judge | None = None
+    judge: dict[str, Any] | None = None  # Judge.record(): identity, rubric hashes, verdicts
     transcripts: dict[str, list[Any]] = field(default_factory=dict)  # multi-call solvers
 
     def decision(self, threshold_id: str) -> ThresholdResult:
@@ -178,9 +178,7 @@ def load(
             try:
                 imported[spec.name] = load_baseline(spec.results, spec.name, spec.tasks)
             except BaselineFileError as exc:
-                problems.append(
-                    Problem(spec.results_line, f"models.{spec.name}.results", str(exc))
-                )
+                problems.append(Problem(spec.results_line, f"models.{spec.name}.results", str(exc)))
                 imported[spec.name] = {}
     datasets, scorers = {}, {}
     for bench in gate.benchmarks():
@@ -249,9 +247,7 @@ def solver_name(bench: BenchmarkSpec) -> str:
     return bench.solver or FORMAT_SOLVERS.get(bench.format, "generate")
 
 
-def _judge_problems(
-    gate: GateFile, bench: BenchmarkSpec, scorer: Any, key: str
-) -> list[Problem]:
+def _judge_problems(gate: GateFile, bench: BenchmarkSpec, scorer: Any, key: str) -> list[Problem]:
     if bench.judge is None:
         if scorer is not None and needs_judge(scorer):
             return [
@@ -276,8 +272,11 @@ def _judge_problems(
             )
         elif name is not None and gate.models[name].provider == "static":
             problems.append(
-                Problem(bench.judge.line, f"{key}.judge.{field_name}", "a judge must answer: "
-                        f"{name!r} is static")
+                Problem(
+                    bench.judge.line,
+                    f"{key}.judge.{field_name}",
+                    f"a judge must answer: {name!r} is static",
+                )
             )
     return problems
 
@@ -515,14 +514,14 @@ class GateRun:
         if sequential:
             size = max(SEQUENTIAL_MIN_BATCH, -(-len(items) // SEQUENTIAL_BATCHES))
         label, total = f"{bench.name}[{name}]", len(items) * bench.epochs
-        result.judge = self._judge(loaded, bench)
+        grader = self._judge(loaded, bench)
         progress = self.progress(label, total) if self.progress else None
         scores: dict[str, float] = {}
         clusters = {item.id: item.cluster for item in items}
         try:
             for start in range(0, len(items), size):
                 batch = items[start : start + size]
-                run = self._evaluate_batch(loaded, bench, provider, batch, result, progress)
+                run = self._evaluate_batch(loaded, bench, provider, batch, result, progress, grader)
                 scores.update(run.item_scores)
                 evidence = Evidence(
                     name, sum(scores.values()) / len(scores), len(scores), dict(scores), clusters
@@ -534,8 +533,9 @@ class GateRun:
         finally:
             if progress is not None:
                 progress.finish()
-        if result.judge is not None:
-            result.judge.run_regrade()
+        if grader is not None:
+            grader.run_regrade()
+            result.judge = grader.record()  # plain data: results travel between xdist workers
         result.sequential = sequential
         return evidence
 
@@ -547,6 +547,7 @@ class GateRun:
         batch: list[Item],
         result: BenchmarkResult,
         progress: Progress | None,
+        grader: Judge | None = None,
     ) -> Evaluation:
         """Evaluate some items and add their calls, usage and cost to ``result``."""
         # Progress counts the whole benchmark, not just this batch.
@@ -563,9 +564,8 @@ class GateRun:
                 before[0] + done, before[1] + calls, before[2] + cached, before[3] + errors
             )
 
-        context = ScoringContext(
-            result.judge, bench.judge.rubric if bench.judge else None, bench.sandbox
-        )
+        rubric = bench.judge.rubric if bench.judge else None
+        context = ScoringContext(grader, rubric, bench.sandbox)
         try:
             run = evaluate(
                 provider,
@@ -611,30 +611,32 @@ class GateRun:
         spec = bench.judge
         if spec is None:
             return None
-        budgets = self._budgets(loaded, bench)
+        callers: dict[str, ModelCaller] = {}
 
-        def caller(model: str, seed_offset: int) -> Any:
+        def asker(model: str, seed_offset: int) -> Any:
             provider = self.provider(loaded, model)
-            calls = ModelCaller(
-                provider,
-                cache=self.cache,
-                limiter=self._limiter(loaded, provider.spec),
-                budgets=budgets,
-                prices=provider.spec.prices,
-                recorder=self.recorder,
-            )
+            if model not in callers:
+                callers[model] = ModelCaller(
+                    provider,
+                    cache=self.cache,
+                    limiter=self._limiter(loaded, provider.spec),
+                    budgets=self._budgets(loaded, bench),
+                    prices=provider.spec.prices,
+                    recorder=self.recorder,
+                )
             params = dict(provider.spec.params)
             if seed_offset:
                 params["seed"] = int(params.get("seed", 0)) + seed_offset
-            return (lambda messages: calls.ask(messages, params)), provider.describe(), calls
+            return lambda messages: callers[model].ask(messages, params)
 
-        ask, identity, counter = caller(spec.model, 0)
+        ask = asker(spec.model, 0)
         regrade = None
         if spec.regrade:
             # A second judge, or the same one with another seed (then only its own noise).
-            regrade, _, _ = caller(spec.regrade_model or spec.model, 0 if spec.regrade_model else 1)
-        second = describe_spec(loaded.gate.models[spec.regrade_model or spec.model])
-        return Judge(ask, identity, spec.regrade, regrade, second, counter=counter)
+            regrade = asker(spec.regrade_model or spec.model, 0 if spec.regrade_model else 1)
+        identity = self.provider(loaded, spec.model).describe()
+        second = self.describe(loaded, spec.regrade_model or spec.model)
+        return Judge(ask, identity, spec.regrade, regrade, second, list(callers.values()))
 
     def _all_decided(self, loaded: LoadedGate, bench: BenchmarkSpec, evidence: Evidence) -> bool:
         """Every threshold and floor decided by the confidence sequences so far."""

@@ -148,9 +148,7 @@ def evaluate(
             raise ScorerError(
                 f"scorer failed on item {item.id!r}: {type(exc).__name__}: {exc}"
             ) from exc
-        if value is not None and (
-            not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0
-        ):
+        if value is not None and (not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0):
             raise ScorerError(
                 f"scorer returned {value!r} for item {item.id!r}; scores are numbers in [0, 1]"
             )

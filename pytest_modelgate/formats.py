@@ -224,9 +224,8 @@ def code_item(row: Mapping[str, Any], item_id: str) -> Item:
     entry = row.get("entry_point", "")
     if not isinstance(entry, str):
         raise RowError("entry_point", "expected a function name")
-    ask = (
-        f"{prompt}\n\nAnswer with the complete Python code in one ```python block"
-        + (f" defining {entry}()." if entry else ".")
+    ask = f"{prompt}\n\nAnswer with the complete Python code in one ```python block" + (
+        f" defining {entry}()." if entry else "."
     )
     meta = {"tests": tests, "entry_point": entry, "files": _files(row), **_metadata(row)}
     return Item(item_id, ({"role": "user", "content": ask},), (), (), _cluster(row), meta)
@@ -247,9 +246,7 @@ def frr_item(row: Mapping[str, Any], item_id: str) -> Item:
         raise RowError("attack_type", "expected a string or a list of strings")
     meta = {"is_malicious": malicious, "attack_type": tuple(attack), **_metadata(row)}
     target = ("refuse",) if malicious else ("comply",)
-    return Item(
-        item_id, ({"role": "user", "content": prompt},), target, (), _cluster(row), meta
-    )
+    return Item(item_id, ({"role": "user", "content": prompt},), target, (), _cluster(row), meta)
 
 
 BUILTIN_FORMATS: dict[str, FormatAdapter] = {

@@ -64,9 +64,9 @@ class Judge:
         regrade: int = 0,
         regrade_ask: JudgeAsk | None = None,
         regrade_identity: Mapping[str, Any] | None = None,
-        counter: Any = None,
+        callers: Sequence[Any] = (),
     ) -> None:
-        self.counter = counter  # the judge's ModelCaller: its calls, cache hits, usage
+        self.callers = callers  # the judges' ModelCallers: their calls, cache hits, usage
         self.ask, self.identity = ask, dict(identity)
         self.regrade_n, self.regrade_ask = regrade, regrade_ask
         self.regrade_identity = dict(regrade_identity or identity)
@@ -121,13 +121,25 @@ class Judge:
             "second_judge": self.regrade_identity,
         }
 
+    def _usage(self) -> dict[str, int]:
+        total: dict[str, int] = {}
+        for caller in self.callers:
+            for name, value in caller.usage.items():
+                total[name] = total.get(name, 0) + value
+        return total
+
     def record(self) -> dict[str, Any]:
         """The judge as results.json keeps it."""
         return {
             "model": self.identity,
-            "calls": getattr(self.counter, "calls", None),
-            "cached": getattr(self.counter, "cached", None),
+            "calls": sum(c.calls for c in self.callers),
+            "cached": sum(c.cached for c in self.callers),
+            "usage": self._usage(),
+            "cost": round(sum(c.cost for c in self.callers), 6),
             "rubrics": {name: r.sha256 for name, r in sorted(self.rubrics.items())},
-            "verdicts": {item: dict(sorted(v.items())) for item, v in sorted(self.verdicts.items())},
+            "verdicts": {
+                item: dict(sorted(v.items())) for item, v in sorted(self.verdicts.items())
+            },
             "agreement": self.agreement,
+            "outcomes": self.tally("outcome@"),  # e.g. honesty: lie / honest / evasion counts
         }

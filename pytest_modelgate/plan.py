@@ -9,15 +9,19 @@ same benchmark, else 0.5. It is a planning figure, not a result.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .comparisons import Evidence, riskiest, strongest
+from .datasets import Item
 from .engine import LoadedGate
 from .schema import ECOSYSTEM, BenchmarkSpec, ThresholdSpec
+from .solvers import DEFAULT_MAX_TURNS
 from .stats import minimum_detectable_difference
 
 ASSUMED_P = 0.5
 ASSUMED_RHO = 0.5
+HONESTY_SCORERS = ("honesty", "normalized_honesty")
 
 
 def planned_se(n: int, reference: Evidence | None, rho: float = ASSUMED_RHO) -> tuple[str, float]:
@@ -69,6 +73,22 @@ def _resolution_note(mdd: float, margin: float) -> str:
     return ""
 
 
+def planned_calls(bench: BenchmarkSpec, items: Sequence[Item]) -> int:
+    """Model calls a full run makes, judges included; for agents an upper bound (every
+    attempt uses every turn)."""
+    if bench.solver == "react" or (bench.solver is None and bench.format == "agent"):
+        per_item = [int(bench.agent.get("max_turns", DEFAULT_MAX_TURNS))] * len(items)
+    else:
+        per_item = [1 + len(item.metadata.get("belief_prompts", ())) for item in items]
+    asked = sum(per_item) * bench.epochs
+    graded = 0
+    if bench.judge is not None:
+        # A judge reads every answer; honesty's reads the belief answers too.
+        graded = asked if bench.scorer in HONESTY_SCORERS else len(items) * bench.epochs
+        graded += min(bench.judge.regrade, len(items)) * graded // max(len(items), 1)
+    return asked + graded
+
+
 @dataclass(frozen=True)
 class PlannedThreshold:
     gate: str
@@ -90,11 +110,14 @@ def planned(loaded: list[LoadedGate], models: tuple[str, ...]) -> list[PlannedTh
             spec = g.gate.models[model]
             for bench in g.gate.benchmarks():
                 dataset = g.datasets.get(bench.name)
-                if spec.provider == "static":
+                if model in g.imported:
+                    found = g.imported[model].get(bench.name)
+                    n, calls = (found.n if found else 0), 0
+                elif spec.provider == "static":
                     n, calls = spec.scores[bench.name].n, 0
                 else:
                     n = len(dataset.items) if dataset else 0
-                    calls = n * bench.epochs
+                    calls = planned_calls(bench, dataset.items if dataset else ())
                 rho = between_model_correlation(g, bench)
                 note = f", correlation {rho:.2f} from the baselines" if rho is not None else ""
                 for t in bench.thresholds + bench.floors:

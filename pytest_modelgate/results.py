@@ -39,6 +39,11 @@ def benchmark_entry(result: Any) -> dict[str, Any]:
         "ci": [_rounded(est.low), _rounded(est.high)] if est else None,
         "interval_method": est.method if est else None,
         "epochs": result.spec.epochs,
+        "metric": result.spec.metric,
+        "k": result.spec.k,
+        "samples": result.samples,
+        "refusals": result.refusals,
+        "abstained": result.abstained,
         "sampling": "sequential" if result.sequential else "fixed",
         "items_available": result.n_planned,
         "stopped_after": result.stopped_after,
@@ -55,6 +60,10 @@ def benchmark_entry(result: Any) -> dict[str, Any]:
         "floors": [threshold_entry(t) for t in result.floors],
         "items": dict(result.evidence.items) if result.evidence and result.evidence.items else {},
     }
+    if result.judge is not None:
+        entry["judge"] = result.judge
+    if result.transcripts:
+        entry["transcripts"] = result.transcripts
     return entry
 
 

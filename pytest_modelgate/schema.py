@@ -76,7 +76,9 @@ class ModelSpec:
     max_retries: int = 3
     deadline_s: float | None = None  # one answer's whole time, retries included
     scores: Mapping[str, AggregateScore] = field(default_factory=dict)
-    results: Path | None = None  # static: scores imported from a results file (ours, Inspect, lm-eval)
+    results: Path | None = (
+        None  # static: scores imported from a results file (ours, Inspect, lm-eval)
+    )
     tasks: Mapping[str, str] = field(default_factory=dict)  # benchmark -> task name in that file
     options: Mapping[str, Any] = field(default_factory=dict)
     rate_limit: Mapping[str, float] = field(default_factory=dict)
@@ -592,7 +594,9 @@ def _read_models(
             )
         elif results is not None and "scores" in s:
             r.problem(
-                r.line_of(s, "results"), f"{key}.results", "give one of scores: or results:, not both"
+                r.line_of(s, "results"),
+                f"{key}.results",
+                "give one of scores: or results:, not both",
             )
         elif results is not None and not results.is_file():
             r.problem(r.line_of(s, "results"), f"{key}.results", f"file not found: {results}")

@@ -3,6 +3,7 @@ beside this one (terminal table, results.json, summary.md, junit.xml)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -162,24 +163,72 @@ def exclusion_notes(report: ModelReport) -> list[str]:
     ]
 
 
+def evaluation_notes(report: ModelReport) -> list[str]:
+    """What a reader needs besides the score: refusals (they depress measured capability),
+    pass@k, the judge and its agreement, honesty's outcomes, items the scorer left out."""
+    notes = []
+    for name, b in report.benchmarks.items():
+        if b.error:
+            continue
+        if b.refusals:
+            notes.append(
+                f"{name}: {b.refusals} of {b.samples} answers were refusals "
+                f"({b.refusals / b.samples:.1%}); refusals lower a capability score"
+            )
+        if b.spec.metric == "pass_at_k":
+            notes.append(
+                f"{name}: pass@{b.spec.k} from {b.spec.epochs} attempts per item (unbiased "
+                "estimator per item; the item is the unit of every interval)"
+            )
+        if b.judge:
+            j = b.judge
+            model = j["model"].get("model") or j["model"].get("name")
+            line = f"{name}: graded by judge {model} ({j['calls']} calls, {j['cached']} cached)"
+            if j.get("agreement"):
+                a = j["agreement"]
+                line += (
+                    f"; regrade of {a['items']} items agreed on {a['agreed']} of "
+                    f"{a['verdicts']} verdicts"
+                )
+            notes.append(line)
+            if j.get("outcomes"):
+                counts = ", ".join(f"{k} {v}" for k, v in j["outcomes"].items())
+                notes.append(f"{name}: honesty outcomes: {counts}")
+        if b.abstained:
+            notes.append(
+                f"{name}: {b.abstained} items could not be scored and were left out "
+                "(e.g. no consistent belief to lie against)"
+            )
+    return notes
+
+
 def spend_line(report: ModelReport) -> str:
     """What the run cost: calls, cached answers, tokens and, with prices, money."""
     benches = report.benchmarks.values()
-    calls = sum(b.calls for b in benches)
-    cached = sum(b.cached for b in benches)
-    tokens = sum(
-        b.usage.get("total_tokens", 0)
-        or (b.usage.get("prompt_tokens", 0) + b.usage.get("completion_tokens", 0))
-        for b in benches
-    )
+    judges = [b.judge for b in benches if b.judge]
+    calls = sum(b.calls for b in benches) + sum(j["calls"] for j in judges)
+    cached = sum(b.cached for b in benches) + sum(j["cached"] for j in judges)
+    tokens = sum(_tokens(u) for u in [*(b.usage for b in benches), *(j["usage"] for j in judges)])
     estimated = (
         " (partly estimated: the API reported no usage)"
         if any(b.usage_estimated for b in benches)
         else ""
     )
     costs = [b.cost for b in benches if b.cost is not None]
+    costs += [j["cost"] for j in judges if j.get("cost")]
     cost = f", cost {sum(costs):.4f} (from the models' prices)" if costs else ""
-    return f"Spend: {calls} model calls, {cached} cached answers, {tokens} tokens{estimated}{cost}."
+    graded = sum(j["calls"] for j in judges)
+    by_judges = f" ({graded} by judges)" if graded else ""
+    return (
+        f"Spend: {calls} model calls{by_judges}, {cached} cached answers, "
+        f"{tokens} tokens{estimated}{cost}."
+    )
+
+
+def _tokens(usage: Mapping[str, int]) -> int:
+    return usage.get("total_tokens", 0) or (
+        usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0)
+    )
 
 
 def verdict_line(report: ModelReport) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .. import __version__
-from . import ModelReport, exclusion_notes, rows, spend_line, verdict_line
+from . import ModelReport, evaluation_notes, exclusion_notes, rows, spend_line, verdict_line
 from .charts import BAD, GOOD, BenchmarkChart, ReferenceMark, difference_extent, domain_charts
 
 
@@ -108,6 +108,7 @@ def _report(report: ModelReport, item_details: ItemDetails | None) -> str:
             _domain(report, domain, domain_charts_, table_rows.get(domain, []), item_details)
         )
     notes = [f"<li>excluded: {_e(n)}</li>" for n in exclusion_notes(report)]
+    notes += [f"<li>{_e(n)}</li>" for n in evaluation_notes(report)]
     notes.append(f"<li>{_e(spend_line(report))}</li>")
     notes += [
         f"<li>baseline <b>{_e(name)}</b>: {_e(b.get('source') or 'no source given')}</li>"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from . import ModelReport, exclusion_notes, rows, spend_line, verdict_line
+from . import ModelReport, evaluation_notes, exclusion_notes, rows, spend_line, verdict_line
 from .charts import BenchmarkChart, domain_charts
 
 _HEAD = (
@@ -66,6 +66,7 @@ def render_markdown(reports: list[ModelReport]) -> str:
             parts.append(_caption(confidence))
         for note in exclusion_notes(report):
             parts.append(f"- excluded: {note}")
+        parts.extend(f"- {note}" for note in evaluation_notes(report))
         parts.append(f"- {spend_line(report)}")
         for name, b in report.results.get("baselines", {}).items():
             parts.append(f"- baseline **{name}**: {b.get('source') or 'no source given'}")

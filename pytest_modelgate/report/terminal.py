@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import ModelReport, exclusion_notes, rows, spend_line, verdict_line
+from . import ModelReport, evaluation_notes, exclusion_notes, rows, spend_line, verdict_line
 
 _FIELDS = (
     "domain",
@@ -40,6 +40,7 @@ def render_terminal(reports: list[ModelReport], width: int = 160) -> list[str]:
                 ]
             )
         lines.extend(exclusion_notes(report))
+        lines.extend(evaluation_notes(report))
         lines.append(spend_line(report))
         lines.append(verdict_line(report))
         if report.results.get("decision") == "point":

@@ -18,6 +18,7 @@ from ..datasets import Item
 from ..providers import Completion
 
 Message = Mapping[str, str]
+DEFAULT_MAX_TURNS = 8  # react: model turns per attempt when the gate's agent: sets none
 
 
 class Ask(Protocol):
