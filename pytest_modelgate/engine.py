@@ -571,7 +571,7 @@ class GateRun:
                 provider,
                 batch,
                 bind_scorer(loaded.scorers[bench.name], context),
-                provider.spec.params,
+                {**provider.spec.params, **bench.params},
                 solver=self.registries.solvers[solver_name(bench)],
                 options={"agent": bench.agent, "sandbox": bench.sandbox},
                 epochs=bench.epochs,

@@ -60,6 +60,8 @@ def benchmark_entry(result: Any) -> dict[str, Any]:
         "floors": [threshold_entry(t) for t in result.floors],
         "items": dict(result.evidence.items) if result.evidence and result.evidence.items else {},
     }
+    if result.spec.params:
+        entry["params"] = dict(result.spec.params)  # over the candidate's, for this benchmark
     if result.judge is not None:
         entry["judge"] = result.judge
     if result.transcripts:

@@ -136,6 +136,7 @@ class BenchmarkSpec:
     max_error_rate: float = 0.0  # share of items that may go unanswered (then excluded)
     budget: Mapping[str, float] = field(default_factory=dict)
     sampling: str | None = None  # None: the policy's
+    params: Mapping[str, Any] = field(default_factory=dict)  # over the model's, for this one
     metric: str = "mean"  # or "pass_at_k": unbiased pass@k per item over its epochs
     k: int | None = None
     solver: str | None = None  # None: the format's own (generate for most)
@@ -331,6 +332,7 @@ _BENCHMARK_KEYS = (
     "max_error_rate",
     "budget",
     "sampling",
+    "params",
     "metric",
     "k",
     "solver",
@@ -888,6 +890,9 @@ def _read_benchmark(
         max_error_rate=float(max_error_rate or 0.0),
         budget=_read_amounts(r, b, "budget", key, _BUDGET_KEYS),
         sampling=r.get(b, "sampling", key, "str", None, SAMPLING_MODES),
+        params=_expand_tree(
+            r, r.get(b, "params", key, "mapping", {}), f"{key}.params", r.line_of(b, "params")
+        ),
         metric=metric,
         k=k,
         solver=r.get(b, "solver", key, "str", None, sorted(vocab.solvers)),

@@ -34,9 +34,12 @@ def judge_reply(messages: Sequence[Mapping[str, str]]) -> str:
 
 class SeededServer(OpenAIServer):
     """Scripted answers that depend on the request's seed: ``<<seeds:0,2>>`` answers
-    "[[right]] FLAG" on seeds 0 and 2 and "wrong" on the others."""
+    "FLAG" on seeds 0 and 2 and "wrong" on the others. Keeps every request body."""
+
+    requests: list[dict[str, Any]]
 
     def handle(self, h: Any, request: dict[str, Any]) -> None:
+        self.requests = [*getattr(self, "requests", []), request]
         seed = request.get("seed", 0)
         found = re.search(r"<<seeds:([\d,]*)>>", request["messages"][-1]["content"])
         if found:
@@ -315,6 +318,7 @@ def test_pass_at_k_combines_epochs_per_item(pytester, model_server, write_gate):
         epochs: 4
         metric: pass_at_k
         k: 2
+        params: {max_tokens: 7}
         floors:
           - {at_least: 0.0}
 """
@@ -324,6 +328,8 @@ def test_pass_at_k_combines_epochs_per_item(pytester, model_server, write_gate):
         ).assert_outcomes(passed=2)
     finally:
         server.stop()
+    # The benchmark's params override the model's (32); the epochs' seeds are distinct.
+    assert {(r["max_tokens"], r["seed"]) for r in server.requests} == {(7, s) for s in range(4)}
     entry = results(pytester)["benchmarks"]["flags"]
     expected = {k: pass_at_k(4, len([s for s in v.split(",") if s]), 2) for k, v in hits.items()}
     assert entry["items"] == pytest.approx(expected)

@@ -707,8 +707,8 @@ BENCHMARKS = {
         line=24,
         key=f"{BENCH}.metrics",
         hint="unknown key; valid keys: agent, budget, dataset, description, epochs, floors, "
-        "format, higher_is_safer, judge, k, limit, max_error_rate, metric, sampling, sandbox, "
-        "scorer, solver, thresholds",
+        "format, higher_is_safer, judge, k, limit, max_error_rate, metric, params, sampling, "
+        "sandbox, scorer, solver, thresholds",
     ),
     "dataset-missing": case(
         ("        dataset: data/cyber.jsonl\n", ""),
