@@ -18,11 +18,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import requests
-
 from ..schema import AggregateScore, ModelSpec
 from . import Completion, Message, ProviderContext, ProviderError, describe_spec
-from .http import RETRY_STATUSES, JSONEndpoint, http_base_url, public_url, read_api_key
+from .http import (
+    RETRY_STATUSES,
+    JSONEndpoint,
+    Response,
+    http_base_url,
+    public_url,
+    read_api_key,
+)
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 API_VERSION = "2023-06-01"
@@ -95,7 +100,7 @@ class AnthropicProvider:
         body = messages_body(self.spec.model or self.spec.name, messages, params)
         return self._parse(self.http.post(body))
 
-    def _parse(self, response: requests.Response) -> Completion:
+    def _parse(self, response: Response) -> Completion:
         try:
             data = response.json()
             blocks = data["content"]

@@ -1,7 +1,7 @@
 """``openai``: any OpenAI-compatible ``/v1/chat/completions`` server.
 
-One pooled ``requests.Session`` per model (connections are reused across the
-worker threads), connect/read timeouts, and retries with exponential backoff
+One pool of keep-alive connections per model (reused across the worker
+threads, sized to its ``concurrency``), connect/read timeouts, and retries with exponential backoff
 and jitter that honour ``Retry-After`` on 429 and 5xx (``http.JSONEndpoint``).
 Errors name the model and the URL; the key is only ever placed in the
 Authorization header.
@@ -12,14 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import requests
-
 from ..schema import AggregateScore, ModelSpec
 from . import Completion, Message, ProviderContext, ProviderError, describe_spec
 from .http import (  # noqa: F401 - re-exported: these were first defined here
     RETRY_STATUSES,
     SNIPPET_CHARS,
     JSONEndpoint,
+    Response,
     backoff_seconds,
     http_base_url,
     public_url,
@@ -48,7 +47,7 @@ class OpenAICompatibleProvider:
         body = {"model": self.spec.model or self.spec.name, "messages": list(messages), **params}
         return self._parse(self.http.post(body))
 
-    def _parse(self, response: requests.Response) -> Completion:
+    def _parse(self, response: Response) -> Completion:
         try:
             data = response.json()
             text = data["choices"][0]["message"]["content"]
