@@ -127,20 +127,43 @@ def write_json(path: Path, data: Mapping[str, Any]) -> None:
 def load_baseline(
     path: Path, name: str, tasks: Mapping[str, str] | None = None
 ) -> dict[str, Evidence | None]:
-    """Per-benchmark evidence from a results.json; per-item scores when it has them.
-    A benchmark that errored in that run maps to None: it is no evidence."""
+    """Per-benchmark evidence from a results file: ours (schema 1), an Inspect log (.eval or
+    .json) or lm-evaluation-harness output (results_*.json, samples_*.jsonl), told apart by
+    content. ``tasks`` maps a benchmark to its name in the file; without it each task counts
+    for the benchmark of the same name. A benchmark that errored in our run maps to None."""
+    from .importers import by_benchmark, inspect_logs, lm_eval  # only imports pay for them
+
+    path = Path(path)
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        raw = path.read_bytes()
     except OSError as exc:
         raise BaselineFileError(path, "", f"cannot read: {exc.strerror}") from None
-    except ValueError as exc:
+    if raw.startswith(b"PK\x03\x04"):  # a zip: Inspect's .eval
+        from .importers.eval_archive import read_eval_archive
+
+        return dict(inspect_logs.load_inspect_log(path, read_eval_archive(path, raw), name, tasks))
+    if path.suffix.lower() == ".jsonl":
+        return dict(lm_eval.load_lm_eval_samples(path, raw, name, tasks))
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except ValueError as exc:  # UnicodeDecodeError is one
         raise BaselineFileError(path, "", f"not valid JSON: {exc}") from None
+    if inspect_logs.is_inspect_log(data):
+        return dict(inspect_logs.load_inspect_log(path, data, name, tasks))
+    if lm_eval.is_lm_eval_results(data):
+        return dict(lm_eval.load_lm_eval_results(path, data, name, tasks))
+    evidence = _our_results(path, data, name)
+    return by_benchmark(path, list(evidence), evidence.__getitem__, tasks, "benchmarks.{}".format)
+
+
+def _our_results(path: Path, data: Any, name: str) -> dict[str, Evidence | None]:
     if not isinstance(data, dict) or data.get("schema") != RESULTS_SCHEMA:
         raise BaselineFileError(
             path,
             "schema",
             f"not a pytest-modelgate results file of schema "
-            f"{RESULTS_SCHEMA} (record one with --modelgate-record-baseline)",
+            f"{RESULTS_SCHEMA} (record one with --modelgate-record-baseline), nor an Inspect "
+            "log (.eval, .json) or lm-evaluation-harness output (results_*.json, samples_*.jsonl)",
         )
     if data.get("smoke"):
         raise BaselineFileError(
