@@ -1,7 +1,8 @@
 """pytest-modelgate's pytest glue: options, hooks, collection routing, reports.
 
 Inert without ``--modelgate``: no items, no network, and nothing heavier than
-this module is imported.
+this module and ``settings`` is imported (``benchmarks/scaling.py`` measures what
+that costs a plain ``pytest`` run).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from . import distributed
 from .settings import OPTIONS, SettingsError, resolve_settings
 
 REPORT_FILES = ("summary.md", "junit.xml", "report.html")  # besides results*.json
@@ -58,7 +58,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     if not settings.enabled:
         return
-    from . import defaults
+    from . import defaults, distributed
 
     if settings.plan and config.getoption("numprocesses", None):
         raise pytest.UsageError("--modelgate-plan queries nothing: run it without -n")
@@ -92,6 +92,9 @@ class ModelgateReporter:
     the session writes files (not an xdist worker)."""
 
     def __init__(self, config: pytest.Config) -> None:
+        from . import distributed
+
+        self.distributed = distributed
         self.config = config
         self.reports: list[Any] = []
         self._sent: set[Any] = set()  # on an xdist worker: results already shipped
@@ -127,20 +130,20 @@ class ModelgateReporter:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: Any) -> Any:
         report = yield
-        if call.when == "teardown" and distributed.is_worker(self.config):
-            payload = distributed.pack(self.state, self._sent)
+        if call.when == "teardown" and self.distributed.is_worker(self.config):
+            payload = self.distributed.pack(self.state, self._sent)
             if payload:
-                setattr(report, distributed.PAYLOAD, payload)
+                setattr(report, self.distributed.PAYLOAD, payload)
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        payload = getattr(report, distributed.PAYLOAD, None)
-        if payload and not distributed.is_worker(self.config):
-            distributed.unpack(self.state, payload)
+        payload = getattr(report, self.distributed.PAYLOAD, None)
+        if payload and not self.distributed.is_worker(self.config):
+            self.distributed.unpack(self.state, payload)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         state = self.state
-        if state.settings.plan or distributed.is_worker(self.config):
+        if state.settings.plan or self.distributed.is_worker(self.config):
             state.close()
             return
         from .report import assemble
