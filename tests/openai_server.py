@@ -3,7 +3,12 @@
 The reply to a request is decided by ``reply(messages) -> str``. The stock
 ``scripted_reply`` reads a marker the test puts in each question,
 ``<<reply:TEXT>>``, so a test dataset says exactly which items the "model"
-gets right. Status codes, Retry-After and latency are scriptable too.
+gets right. For agents, ``<<turns:FIRST|||SECOND|||...:turns>>`` in the first user
+message scripts a conversation: the reply is the entry numbered by the assistant turns so
+far, with ``@OBS@`` replaced by the last observation (the inside of the last message's
+first fenced block); ``<<turns@SEED:...:turns>>`` replaces the script for that request
+seed (epochs get seeds seed+0, seed+1, ...). Status codes, Retry-After and latency are
+scriptable too.
 """
 
 from __future__ import annotations
@@ -19,9 +24,22 @@ from typing import Any
 from loopback import Handler, LoopbackServer
 
 _MARKER = re.compile(r"<<reply:(.*?)>>")
+_TURNS = re.compile(r"<<turns(?:@(\d+))?:(.*?):turns>>", re.S)
+_FENCED = re.compile(r"```[^\n]*\n(.*?)```", re.S)
 
 
-def scripted_reply(messages: Sequence[Mapping[str, str]]) -> str:
+def scripted_reply(messages: Sequence[Mapping[str, str]], seed: int | None = None) -> str:
+    first_user = next((m["content"] for m in messages if m["role"] == "user"), "")
+    scripts = {found.group(1): found.group(2) for found in _TURNS.finditer(first_user)}
+    script = scripts.get(str(seed), scripts.get(None))
+    if script is not None:
+        turns = script.split("|||")
+        done = sum(m["role"] == "assistant" for m in messages)
+        if done >= len(turns):
+            return "I do not know."
+        last = messages[-1]["content"]
+        fenced = _FENCED.search(last)
+        return turns[done].replace("@OBS@", (fenced.group(1) if fenced else last).strip())
     found = _MARKER.search(messages[-1]["content"])
     return found.group(1) if found else "I do not know."
 
@@ -103,7 +121,10 @@ class OpenAIServer(LoopbackServer):
             return h.send_json(status, json.dumps({"error": f"status {status}"}), extra)
         if self.body is not None:
             return h.send_json(200, self.body)
-        text = self.reply(request["messages"])
+        if self.reply is scripted_reply:  # scripts may depend on the epoch's seed
+            text = scripted_reply(request["messages"], request.get("seed"))
+        else:
+            text = self.reply(request["messages"])
         with self._lock:
             self.answered += 1
         answer: dict[str, Any] = {
