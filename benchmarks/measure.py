@@ -101,6 +101,7 @@ def _tree_rss_kb(pid: int) -> int:
 @dataclass
 class Run:
     seconds: float
+    cpu_s: float  # user + system of the process and the children it waited for
     peak_rss_mb: float
     returncode: int
     stdout: str
@@ -143,6 +144,7 @@ def run_measured(
     peak_kb = max(peak[0], usage.ru_maxrss)
     return Run(
         seconds,
+        usage.ru_utime + usage.ru_stime,
         peak_kb / 1024,
         proc.returncode,
         out_path.read_text(errors="replace"),
@@ -220,6 +222,11 @@ def header(title: str, command: str, notes: Sequence[str] = ()) -> list[str]:
         "repetitions, runs interleaved across tools)",
     ]
     return lines + [f"- {note}" for note in notes] + [""]
+
+
+def load_at_end() -> str:
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return f"Load average at end (1/5/15 min): {load}."
 
 
 def table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:

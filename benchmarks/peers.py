@@ -37,6 +37,7 @@ from measure import (  # noqa: E402
     HERE,
     FastServer,
     header,
+    load_at_end,
     median,
     modelgate_command,
     modelgate_score,
@@ -248,6 +249,7 @@ def main() -> None:
                     measure_cell(tools, tool, startup[tool], one, 16, log)
 
     lines += render(results, startup, chosen, latencies, levels, args, expected, expected_one)
+    lines += ["", load_at_end()]
     text = "\n".join(lines) + "\n"
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
