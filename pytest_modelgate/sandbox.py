@@ -237,15 +237,16 @@ def workdir(files: Mapping[str, str] | None = None) -> Iterator[Path]:
 
 
 def _remove(path: Path) -> None:
-    def retry(func: object, failed: str, exc: object) -> None:
-        try:  # the code may have made a directory unreadable: give it back, then retry
-            os.chmod(os.path.dirname(failed), 0o700)
-            os.chmod(failed, 0o700)
-            shutil.rmtree(failed) if os.path.isdir(failed) else os.unlink(failed)
+    """Remove a work dir, even one whose code took its own permissions away."""
+    unlock = [str(path)]
+    while unlock:  # top down: a directory must be readable before its entries are listed
+        current = unlock.pop()
+        try:
+            os.chmod(current, 0o700)
+            unlock += [e.path for e in os.scandir(current) if e.is_dir(follow_symlinks=False)]
         except OSError:
-            pass
-
-    shutil.rmtree(path, onerror=retry)
+            continue
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def _hand_over(path: Path, uid: int) -> None:
