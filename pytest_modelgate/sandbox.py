@@ -225,7 +225,7 @@ def _pids_limit(base: str | None, limit: int) -> Iterator[str | None]:
 @contextmanager
 def workdir(files: Mapping[str, str] | None = None) -> Iterator[Path]:
     """A fresh temporary directory seeded with ``files``, always removed afterwards."""
-    path = Path(tempfile.mkdtemp(prefix="modelgate-"))
+    path = Path(tempfile.mkdtemp(prefix="modelgate-sandbox-"))
     try:
         for name, text in (files or {}).items():
             target = path / PurePosixPath(name)
