@@ -107,6 +107,7 @@ class BenchmarkResult:
     abstained: int = 0  # items the scorer could not score (e.g. no belief), excluded
     judge: dict[str, Any] | None = None  # Judge.record(): identity, rubric hashes, verdicts
     transcripts: dict[str, list[Any]] = field(default_factory=dict)  # multi-call solvers
+    sandbox: dict[str, Any] | None = None  # limits and the containment model code ran under
 
     def decision(self, threshold_id: str) -> ThresholdResult:
         return next(t for t in self.thresholds + self.floors if t.spec.id == threshold_id)
@@ -515,6 +516,11 @@ class GateRun:
             size = max(SEQUENTIAL_MIN_BATCH, -(-len(items) // SEQUENTIAL_BATCHES))
         label, total = f"{bench.name}[{name}]", len(items) * bench.epochs
         grader = self._judge(loaded, bench)
+        if solver_name(bench) == "react" or bench.scorer == "code":
+            from .sandbox import Limits, available_containment
+
+            limits = dataclasses.asdict(Limits.from_options(bench.sandbox))
+            result.sandbox = {"limits": limits, "containment": available_containment().describe()}
         progress = self.progress(label, total) if self.progress else None
         scores: dict[str, float] = {}
         clusters = {item.id: item.cluster for item in items}
@@ -566,14 +572,15 @@ class GateRun:
 
         rubric = bench.judge.rubric if bench.judge else None
         context = ScoringContext(grader, rubric, bench.sandbox)
+        params = {**provider.spec.params, **bench.params}
         try:
             run = evaluate(
                 provider,
                 batch,
                 bind_scorer(loaded.scorers[bench.name], context),
-                {**provider.spec.params, **bench.params},
+                params,
                 solver=self.registries.solvers[solver_name(bench)],
-                options={"agent": bench.agent, "sandbox": bench.sandbox},
+                options={"agent": bench.agent, "sandbox": bench.sandbox, "params": params},
                 epochs=bench.epochs,
                 metric=bench.metric,
                 k=bench.k,

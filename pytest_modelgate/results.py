@@ -64,6 +64,8 @@ def benchmark_entry(result: Any) -> dict[str, Any]:
         entry["params"] = dict(result.spec.params)  # over the candidate's, for this benchmark
     if result.judge is not None:
         entry["judge"] = result.judge
+    if result.sandbox is not None:
+        entry["sandbox"] = result.sandbox
     if result.transcripts:
         entry["transcripts"] = result.transcripts
     return entry

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +27,7 @@ class ModelgateSession:
         self.domains: dict[tuple[Path, str, str], DomainResult] = {}
         self._registries: Registries | None = None
         self._run: GateRun | None = None
+        self._temp_dirs: list[Path] = []  # work dirs made without pytest's cache; removed at close
         self.cache: ResponseCache | None = None
         self.recorder: ResponseRecorder | None = None
 
@@ -48,9 +50,7 @@ class ModelgateSession:
         if self._run is None:
             pytest_cache = getattr(self.config, "cache", None)  # absent: -p no:cacheprovider
             work_dir = (
-                Path(str(pytest_cache.mkdir("modelgate")))
-                if pytest_cache
-                else Path(tempfile.mkdtemp(prefix="modelgate-"))
+                Path(str(pytest_cache.mkdir("modelgate"))) if pytest_cache else self._temp_dir()
             )
             self._run = GateRun(
                 self.registries,
@@ -102,8 +102,12 @@ class ModelgateSession:
     def controller_run(self) -> GateRun:
         """The xdist controller's run: it only receives results, it queries nothing."""
         if self._run is None:
-            self._run = GateRun(Registries(), Path(tempfile.mkdtemp(prefix="modelgate-")))
+            self._run = GateRun(Registries(), self._temp_dir())
         return self._run
+
+    def _temp_dir(self) -> Path:
+        self._temp_dirs.append(Path(tempfile.mkdtemp(prefix="modelgate-")))
+        return self._temp_dirs[-1]
 
     def _open_recorder(self) -> ResponseRecorder | None:
         if self.settings.record_responses is None:
@@ -162,3 +166,5 @@ class ModelgateSession:
         for resource in (self.cache, self.recorder):
             if resource is not None:
                 resource.close()
+        for path in self._temp_dirs:
+            shutil.rmtree(path, ignore_errors=True)

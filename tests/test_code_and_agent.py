@@ -217,14 +217,17 @@ def test_code_and_agent_benchmarks_score_in_the_sandbox(pytester, model_server, 
     # Each turn keeps the model's own params, max_tokens included.
     assert {r["max_tokens"] for r in server.requests} == {64}
 
-    if "transcripts" in ctf:  # the lead's report of multi-call solvers
-        b64 = ctf["transcripts"]["b64"][0]
-        assert [m["role"] for m in b64] == ["system", "user", "assistant", "user", "assistant"]
-        assert "flag{b64_ok}" in b64[3]["content"] and "exit status 0" in b64[3]["content"]
-        hang = ctf["transcripts"]["hang"][2]
-        assert "timed out, killed" in hang[3]["content"]
-        lost = ctf["transcripts"]["lost"][1]
-        assert sum(m["role"] == "assistant" for m in lost) == 4
+    # Reports say what model-written code ran under: the limits and the containment.
+    for bench in (code, ctf):
+        assert bench["sandbox"]["limits"]["timeout_s"] > 0
+        assert any(c.startswith("network:") for c in bench["sandbox"]["containment"])
+    b64 = ctf["transcripts"]["b64"][0]
+    assert [m["role"] for m in b64] == ["system", "user", "assistant", "user", "assistant"]
+    assert "flag{b64_ok}" in b64[3]["content"] and "exit status 0" in b64[3]["content"]
+    hang = ctf["transcripts"]["hang"][2]
+    assert "timed out, killed" in hang[3]["content"]
+    lost = ctf["transcripts"]["lost"][1]
+    assert sum(m["role"] == "assistant" for m in lost) == 4
 
 
 @pytest.mark.parametrize(

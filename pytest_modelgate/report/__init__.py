@@ -194,6 +194,12 @@ def evaluation_notes(report: ModelReport) -> list[str]:
             if j.get("outcomes"):
                 counts = ", ".join(f"{k} {v}" for k, v in j["outcomes"].items())
                 notes.append(f"{name}: honesty outcomes: {counts}")
+        if b.sandbox:
+            weak = [c for c in b.sandbox["containment"] if "NOT" in c]
+            if weak:
+                notes.append(
+                    f"{name}: model-written code ran with weaker containment: {'; '.join(weak)}"
+                )
         if b.abstained:
             notes.append(
                 f"{name}: {b.abstained} items could not be scored and were left out "

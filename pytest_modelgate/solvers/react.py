@@ -18,9 +18,8 @@ from typing import Any
 
 from ..datasets import Item
 from ..sandbox import Limits, SandboxResult, run, workdir
-from . import Ask, Message, Sample, SolverError
+from . import DEFAULT_MAX_TURNS, Ask, Message, Sample, SolverError
 
-MAX_TURNS = 8
 OBSERVATION_CHARS = 2000
 TURN_TOKENS = 1024  # per reply, when the model's params set no max_tokens
 
@@ -80,7 +79,7 @@ def observation(result: SandboxResult, limit: int) -> str:
 
 def react(item: Item, ask: Ask, options: Mapping[str, Any]) -> Sample:
     agent = options.get("agent") or {}
-    turns = int(agent.get("max_turns", MAX_TURNS))
+    turns = int(agent.get("max_turns", DEFAULT_MAX_TURNS))
     chars = int(agent.get("observation_chars", OBSERVATION_CHARS))
     limits = Limits.from_options(options.get("sandbox"))
     params = options.get("params")
