@@ -36,9 +36,9 @@ def planned_se(n: int, reference: Evidence | None, rho: float = ASSUMED_RHO) -> 
 def between_model_correlation(loaded: LoadedGate, bench: BenchmarkSpec) -> float | None:
     """Pearson correlation of two baselines' per-item scores on this benchmark, if any."""
     per_item = [
-        ev[bench.name].items
+        items
         for ev in loaded.baselines.values()
-        if bench.name in ev and ev[bench.name].items
+        if bench.name in ev and (items := ev[bench.name].items)
     ]
     if len(per_item) < 2:
         return None
