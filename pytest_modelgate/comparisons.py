@@ -27,6 +27,9 @@ class Evidence:
     items: Mapping[str, float] | None = None  # item id -> score; None for published aggregates
     clusters: Mapping[str, str | None] | None = None
     name: str = ""  # short label for tables, e.g. the baseline name
+    # Sequential runs: the items planned (the benchmark's size), fixed before the first is
+    # scored; the confidence sequences tune their bets to it. None: untuned (still valid).
+    horizon: int | None = None
 
 
 @dataclass(frozen=True)
@@ -119,8 +122,9 @@ def _compare_sequential(
     assert candidate.items is not None
     ids = list(candidate.items)
     values = [candidate.items[i] for i in ids]
+    horizon = candidate.horizon
     if not isinstance(reference, Evidence):
-        diff = sequential.absolute_sequence(values, reference, confidence)
+        diff = sequential.absolute_sequence(values, reference, confidence, horizon=horizon)
         return Comparison(float(reference), "absolute threshold", ABSOLUTE, diff, "absolute")
     if reference.items is not None:
         missing = [i for i in ids if i not in reference.items]
@@ -130,9 +134,11 @@ def _compare_sequential(
                 f"{len(ids)} items (e.g. {missing[0]!r}); record the baseline again"
             )
         paired = [reference.items[i] for i in ids]
-        diff = sequential.paired_sequence(values, paired, confidence)
+        diff = sequential.paired_sequence(values, paired, confidence, horizon=horizon)
         return Comparison(sum(paired) / len(ids), reference.source, PAIRED, diff, reference.name)
-    diff = sequential.unpaired_sequence(values, reference.score, reference.n, confidence)
+    diff = sequential.unpaired_sequence(
+        values, reference.score, reference.n, confidence, horizon=horizon
+    )
     return Comparison(reference.score, reference.source, UNPAIRED, diff, reference.name)
 
 

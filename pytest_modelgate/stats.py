@@ -4,6 +4,16 @@ Pure and stdlib-only so the engine, reports and tests can call it without pytest
 Proportions use Wilson score intervals and Newcombe's (1998) square-and-add (MOVER) method 10
 for differences; everything else uses a seeded bootstrap, resampling clusters when items carry
 one (Miller 2024: items that share a passage are not independent).
+
+Below CONTINUITY_BELOW items the binary intervals are continuity-corrected: Wilson with
+continuity correction (Newcombe 1998a, method 4) and, for differences, the same square-and-add
+built from those intervals (method 11 of Newcombe's 1998 papers on paired and on independent
+proportions). Plain Wilson's exact coverage oscillates with n and p and dips to 92.8% at
+n = 40 (p = 0.8); where items are few a release decision needs an interval that does not
+overstate its confidence, and the corrected one covers at least 95.0% for every n from 5 to 99
+and p in [0.05, 0.95] (exact), at the cost of about 1/n of extra width. From 100 items on,
+plain Wilson's minimum rises (92.8% at n = 100, 93.7% at 150, 94.3% at 1,000) while the
+correction would make it conservative (96% on average, up to 98%), so it is not used there.
 """
 
 from __future__ import annotations
@@ -16,6 +26,9 @@ from dataclasses import dataclass
 from statistics import NormalDist
 
 _NORMAL = NormalDist()
+
+# Binary intervals on fewer items than this are continuity-corrected (see the module docstring).
+CONTINUITY_BELOW = 100
 
 
 @dataclass(frozen=True)
@@ -54,20 +67,40 @@ def _floats(values: Sequence[float], what: str = "scores") -> list[float]:
     return out
 
 
-def wilson_interval(successes: float, n: int, confidence: float) -> tuple[float, float]:
-    """Wilson score interval; `successes` may be fractional (score * n from an aggregate)."""
+def wilson_interval(
+    successes: float, n: int, confidence: float, *, continuity: bool = False
+) -> tuple[float, float]:
+    """Wilson score interval; `successes` may be fractional (score * n from an aggregate).
+
+    `continuity`: the continuity-corrected score interval (Newcombe 1998a, method 4).
+    """
     _check_n(n)
     if not 0 <= successes <= n:
         raise ValueError(f"successes must be within [0, {n}], got {successes!r}")
     z = z_value(confidence)
     p, z2 = successes / n, z * z
-    denom = 1.0 + z2 / n
-    centre = (p + z2 / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denom
+    if continuity:
+        q, denom = 1.0 - p, 2.0 * (n + z2)
+        low = 2 * n * p + z2 - 1 - z * math.sqrt(max(0.0, z2 - 2 - 1 / n + 4 * p * (n * q + 1)))
+        high = 2 * n * p + z2 + 1 + z * math.sqrt(max(0.0, z2 + 2 - 1 / n + 4 * p * (n * q - 1)))
+        # Every rate within 1/(2n) of p is inside by construction; the closed form can miss
+        # that (a negative radicand) only at low confidence with p within 1/n of 0 or 1.
+        low, high = min(low / denom, p - 0.5 / n), max(high / denom, p + 0.5 / n)
+    else:
+        denom = 1.0 + z2 / n
+        centre = (p + z2 / (2 * n)) / denom
+        half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denom
+        low, high = centre - half, centre + half
     # The bounds are exactly 0 / 1 at the extremes; keep rounding noise out of them.
-    low = 0.0 if successes == 0 else max(0.0, centre - half)
-    high = 1.0 if successes == n else min(1.0, centre + half)
+    low = 0.0 if successes == 0 else max(0.0, low)
+    high = 1.0 if successes == n else min(1.0, high)
     return low, high
+
+
+def continuity_corrected(n: int, continuity: bool | None = None) -> bool:
+    """Whether a binary interval on n items is continuity-corrected: below CONTINUITY_BELOW
+    items unless the caller says otherwise (None)."""
+    return n < CONTINUITY_BELOW if continuity is None else continuity
 
 
 def _wilson_se(successes: float, n: int, z: float) -> float:
@@ -76,18 +109,27 @@ def _wilson_se(successes: float, n: int, z: float) -> float:
     return math.sqrt(centre * (1 - centre) / n)
 
 
-def _proportion(successes: float, n: int, confidence: float, method: str) -> Estimate:
-    low, high = wilson_interval(successes, n, confidence)
+def _proportion(
+    successes: float, n: int, confidence: float, continuity: bool | None, suffix: str = ""
+) -> Estimate:
+    cc = continuity_corrected(n, continuity)
+    low, high = wilson_interval(successes, n, confidence, continuity=cc)
+    # The SE (for power and the MDD) is the uncorrected one: the correction widens the
+    # interval, it does not change the sampling variance.
     se = _wilson_se(successes, n, z_value(confidence))
+    method = ("Wilson score, continuity-corrected" if cc else "Wilson score") + suffix
     return Estimate(successes / n, low, high, se, n, method)
 
 
-def aggregate_interval(score: float, n: int, confidence: float) -> Estimate:
-    """Interval for a published aggregate {score, n}: Wilson on score * n successes."""
+def aggregate_interval(
+    score: float, n: int, confidence: float, *, continuity: bool | None = None
+) -> Estimate:
+    """Interval for a published aggregate {score, n}: Wilson on score * n successes
+    (continuity-corrected below CONTINUITY_BELOW items unless `continuity` says otherwise)."""
     _check_n(n)
     if not 0.0 <= score <= 1.0:
         raise ValueError(f"aggregate score must be within [0, 1], got {score!r}")
-    return _proportion(score * n, n, confidence, "Wilson score (aggregate)")
+    return _proportion(score * n, n, confidence, continuity, " (aggregate)")
 
 
 def _t_quantile(p: float, df: int) -> float:
@@ -217,17 +259,20 @@ def score_interval(
     clusters: Sequence[str | None] | None = None,
     seed: int = 0,
     resamples: int = 2000,
+    continuity: bool | None = None,
 ) -> Estimate:
-    """Mean of per-item scores: Wilson when binary and unclustered, else a seeded bootstrap."""
+    """Mean of per-item scores: Wilson when binary and unclustered (continuity-corrected below
+    CONTINUITY_BELOW items unless `continuity` says otherwise), else a seeded bootstrap."""
     z_value(confidence)
     xs = _floats(values)
     clusters = _clustered(clusters, len(xs))
     if clusters is None and is_binary(xs):
-        return _proportion(math.fsum(xs), len(xs), confidence, "Wilson score")
+        return _proportion(math.fsum(xs), len(xs), confidence, continuity)
     est = _bootstrap(xs, clusters, confidence, seed, resamples)
     if clusters is None:
         return est
-    return _not_narrower(est, score_interval(xs, confidence, seed=seed, resamples=resamples))
+    naive = score_interval(xs, confidence, seed=seed, resamples=resamples, continuity=continuity)
+    return _not_narrower(est, naive)
 
 
 def _not_narrower(clustered: Estimate, naive: Estimate) -> Estimate:
@@ -271,13 +316,14 @@ def _check_reference(score: float, n: int) -> None:
         raise ValueError(f"reference score must be within [0, 1], got {score!r}")
 
 
-def _independent(
-    cand: Estimate, ref_score: float, ref_n: int, confidence: float, method: str
-) -> Estimate:
-    ref = aggregate_interval(ref_score, ref_n, confidence)
+def _independent(cand: Estimate, ref: Estimate, method: str) -> Estimate:
     low, high = _mover(cand.value, cand.low, cand.high, ref.value, ref.low, ref.high)
     se = math.hypot(cand.se, ref.se)
     return Estimate(cand.value - ref.value, low, high, se, cand.n, method, cand.n_clusters)
+
+
+def _newcombe(continuity: bool) -> str:
+    return "Newcombe method 11 (continuity-corrected)" if continuity else "Newcombe method 10"
 
 
 def paired_difference(
@@ -288,8 +334,14 @@ def paired_difference(
     clusters: Sequence[str | None] | None = None,
     seed: int = 0,
     resamples: int = 2000,
+    continuity: bool | None = None,
 ) -> Estimate:
-    """mean(candidate) - mean(reference) on the same items, in the same order."""
+    """mean(candidate) - mean(reference) on the same items, in the same order.
+
+    Binary and unclustered: Newcombe's (1998b) method 10, or method 11 (the same built from
+    continuity-corrected Wilson intervals) below CONTINUITY_BELOW items unless `continuity`
+    says otherwise.
+    """
     z = z_value(confidence)
     cs, rs = _floats(candidate, "candidate scores"), _floats(reference, "reference scores")
     if len(cs) != len(rs):
@@ -299,21 +351,23 @@ def paired_difference(
     clusters = _clustered(clusters, len(cs))
     if clusters is None and is_binary(cs) and is_binary(rs):
         n = len(cs)
+        cc = continuity_corrected(n, continuity)
         a = int(sum(c * r for c, r in zip(cs, rs, strict=True)))  # both right
         b, c = int(sum(cs)) - a, int(sum(rs)) - a  # only candidate / only reference right
         d = n - a - b - c
         p1, p2 = (a + b) / n, (a + c) / n
-        # Newcombe's phi, with his n/2 correction to the cross-product when it is positive.
+        # Newcombe's phi, with his n/2 correction to the cross-product when it is positive
+        # (the same in methods 10 and 11).
         denom = (a + b) * (c + d) * (a + c) * (b + d)
         cross = a * d - b * c
         cross = max(cross - n / 2, 0.0) if cross > 0 else cross
         phi = cross / math.sqrt(denom) if denom else 0.0
-        l1, u1 = wilson_interval(a + b, n, confidence)
-        l2, u2 = wilson_interval(a + c, n, confidence)
+        l1, u1 = wilson_interval(a + b, n, confidence, continuity=cc)
+        l2, u2 = wilson_interval(a + c, n, confidence, continuity=cc)
         low, high = _mover(p1, l1, u1, p2, l2, u2, phi)
         s1, s2 = _wilson_se(a + b, n, z), _wilson_se(a + c, n, z)
         se = math.sqrt(max(0.0, s1 * s1 + s2 * s2 - 2 * phi * s1 * s2))
-        return Estimate(p1 - p2, low, high, se, n, "paired, Newcombe method 10")
+        return Estimate(p1 - p2, low, high, se, n, f"paired, {_newcombe(cc)}")
     diffs = [c - r for c, r in zip(cs, rs, strict=True)]
     est = _bootstrap(diffs, clusters, confidence, seed, resamples)
     est = Estimate(
@@ -321,7 +375,9 @@ def paired_difference(
     )
     if clusters is None:
         return est
-    naive = paired_difference(cs, rs, confidence, seed=seed, resamples=resamples)
+    naive = paired_difference(
+        cs, rs, confidence, seed=seed, resamples=resamples, continuity=continuity
+    )
     return _not_narrower(est, naive)
 
 
@@ -334,15 +390,34 @@ def unpaired_difference(
     clusters: Sequence[str | None] | None = None,
     seed: int = 0,
     resamples: int = 2000,
+    continuity: bool | None = None,
 ) -> Estimate:
-    """Candidate per-item scores vs a reference known only as an aggregate {score, n}."""
+    """Candidate per-item scores vs a reference known only as an aggregate {score, n}.
+
+    Binary and unclustered: Newcombe's (1998c) method 10, or method 11 (both Wilson intervals
+    continuity-corrected) when either side has fewer than CONTINUITY_BELOW items, unless
+    `continuity` says otherwise.
+    """
     _check_reference(reference_score, reference_n)
-    cand = score_interval(candidate, confidence, clusters=clusters, seed=seed, resamples=resamples)
-    if cand.method == "Wilson score":
-        method = "unpaired, Newcombe method 10"
+    n = len(candidate)
+    if continuity is None and n and is_binary(candidate) and _clustered(clusters, n) is None:
+        continuity = min(n, reference_n) < CONTINUITY_BELOW  # method 11 corrects both sides
+    cand = score_interval(
+        candidate,
+        confidence,
+        clusters=clusters,
+        seed=seed,
+        resamples=resamples,
+        continuity=continuity,
+    )
+    ref = aggregate_interval(reference_score, reference_n, confidence, continuity=continuity)
+    if cand.method.startswith("Wilson score"):
+        method = f"unpaired, {_newcombe(continuity_corrected(n, continuity))}"
     else:  # same square-and-add, with the candidate's bootstrap interval in place of Wilson
         method = f"unpaired, Newcombe MOVER with {cand.method}"
-    return _independent(cand, reference_score, reference_n, confidence, method)
+        if ref.method != "Wilson score (aggregate)":
+            method += f"; reference: {ref.method}"
+    return _independent(cand, ref, method)
 
 
 def aggregate_difference(
@@ -351,13 +426,17 @@ def aggregate_difference(
     reference_score: float,
     reference_n: int,
     confidence: float,
+    *,
+    continuity: bool | None = None,
 ) -> Estimate:
-    """Both sides are published aggregates: Newcombe method 10 for independent proportions."""
+    """Both sides are published aggregates: Newcombe's method 10 for independent proportions,
+    or method 11 when either side has fewer than CONTINUITY_BELOW items (unless `continuity`
+    says otherwise)."""
     _check_reference(reference_score, reference_n)
-    cand = aggregate_interval(score, n, confidence)
-    return _independent(
-        cand, reference_score, reference_n, confidence, "unpaired aggregates, Newcombe method 10"
-    )
+    cc = continuity_corrected(min(n, reference_n), continuity)
+    cand = aggregate_interval(score, n, confidence, continuity=cc)
+    ref = aggregate_interval(reference_score, reference_n, confidence, continuity=cc)
+    return _independent(cand, ref, f"unpaired aggregates, {_newcombe(cc)}")
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:

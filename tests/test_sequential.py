@@ -61,20 +61,24 @@ def bernoulli(p: float):
     return sampler((1.0, 0.0), (p, 1 - p))
 
 
-def excluded_at_looks(xs: list[float], m: float, confidence: float) -> list[bool]:
+def excluded_at_looks(
+    xs: list[float], m: float, confidence: float, horizon: int | None = None
+) -> list[bool]:
     """Whether the CS of xs[:t] excludes m, for each look t = 25, 50, ... up to len(xs)."""
     barrier = math.log(2 / (1 - confidence))
-    path = sequential._log_capital_path(xs, m)
+    path = sequential._log_capital_path(xs, m, horizon=horizon)
     return [path[t - 1] >= barrier for t in range(BATCH, len(xs) + 1, BATCH)]
 
 
-def cs_ever_miss(draw, true_mean: float, seed: int, to_unit=lambda x: x) -> float:
+def cs_ever_miss(
+    draw, true_mean: float, seed: int, to_unit=lambda x: x, horizon=None, streams=STREAMS
+) -> float:
     rng = random.Random(seed)
     misses = 0
-    for _ in range(STREAMS):
+    for _ in range(streams):
         xs = [to_unit(x) for x in draw(rng, LENGTH)]
-        misses += any(excluded_at_looks(xs, to_unit(true_mean), CONF))
-    return misses / STREAMS
+        misses += any(excluded_at_looks(xs, to_unit(true_mean), CONF, horizon))
+    return misses / streams
 
 
 def wilson_ever_miss(p: float, seed: int) -> float:
@@ -107,6 +111,24 @@ def test_cs_is_anytime_valid_over_40_looks(name, draw, true_mean, expected):
     rate = cs_ever_miss(draw, true_mean, seed=11)
     assert rate <= EVER_MISS_BOUND, f"{name}: truth left the CS in {rate:.1%} of streams"
     assert rate == pytest.approx(expected, abs=PIN)
+
+
+@pytest.mark.parametrize(
+    ("horizon", "p", "expected"),
+    [
+        (LENGTH, 0.5, 0.030),  # tuned to the stream's length, as a sequential run does
+        (LENGTH, 0.1, 0.035),
+        (100, 0.5, 0.010),  # a stream 10x longer than its horizon: still valid
+        (10_000, 0.5, 0.0025),  # a horizon never reached: valid, only wider
+    ],
+)
+def test_cs_tuned_to_a_horizon_is_anytime_valid(horizon, p, expected):
+    # The bets depend on the horizon, fixed before the first item, and on past items only:
+    # Ville's inequality holds whatever the horizon (a quick simulation, 400 streams, < 1 s
+    # each; the seeded figures pinned to within 1 stream).
+    rate = cs_ever_miss(bernoulli(p), p, seed=23, horizon=horizon, streams=400)
+    assert rate <= EVER_MISS_BOUND
+    assert rate == pytest.approx(expected, abs=0.0026)
 
 
 @pytest.mark.parametrize(("p", "expected"), [(0.1, 0.278), (0.5, 0.329), (0.8, 0.319)])
@@ -153,14 +175,29 @@ def test_public_cs_matches_capital_at_every_look():
     assert 0.2 < excluded / checked < 0.8  # both sides of the boundary are exercised
 
 
-def test_bets_are_predictable():
+@pytest.mark.parametrize("horizon", [None, 300, 40])
+def test_bets_are_predictable(horizon):
     rng = random.Random(2)
     xs = bernoulli(0.4)(rng, 300)
-    bets = sequential._bets(xs)
+    bets = sequential._bets(xs, horizon)
     for k in (1, 17, 150, 299):
         changed = xs[:k] + [1.0 - xs[k]] + xs[k + 1 :]
-        assert sequential._bets(changed)[: k + 1] == bets[: k + 1]
-        assert sequential._bets(xs[:k]) == bets[:k]
+        assert sequential._bets(changed, horizon)[: k + 1] == bets[: k + 1]
+        assert sequential._bets(xs[:k], horizon) == bets[:k]
+
+
+def test_horizon_bets_are_the_plug_in_sized_for_half_the_horizon():
+    # b_t = sqrt(2 ln(2/0.05) / (s2_{t-1} max(N, t) / 2)) with the regularised running variance.
+    rng = random.Random(3)
+    xs = bernoulli(0.3)(rng, 150)
+    bets = sequential._bets(xs, 100)
+    total, squares = 0.5, 0.25
+    for t, (x, b) in enumerate(zip(xs, bets, strict=True), 1):
+        s2 = squares / t
+        assert b == pytest.approx(math.sqrt(2 * math.log(40) / (s2 * max(100, t) / 2)))
+        total += x
+        squares += (x - total / (t + 1)) ** 2
+    assert max(sequential._bets([0.0] * 5000, 10)) < 8  # bounded, past the horizon too
 
 
 def test_ends_are_on_the_capital_boundary():
@@ -198,6 +235,25 @@ def test_width_at_1000_is_tight_relative_to_wilson():
     assert est.se == pytest.approx(half / 1.959964, rel=1e-6)
     assert est.n == 1000 and est.method == sequential.METHOD
     assert "Waudby-Smith & Ramdas 2023" in est.method
+
+
+def test_horizon_tightens_the_cs_where_a_run_decides():
+    # Tuned to N = 1,000, the CS is tighter than the untuned one from N/4 to N (where an
+    # early stop can happen), at best ~1.39x the fixed-n Wilson width at N/2.
+    rng = random.Random(21)
+    xs = bernoulli(0.5)(rng, 1000)
+    for n in (250, 500, 1000):
+        tuned = mean_sequence(xs[:n], CONF, horizon=1000)
+        plain = mean_sequence(xs[:n], CONF)
+        assert tuned.high - tuned.low < plain.high - plain.low
+        assert tuned.method == sequential.METHOD + ", bets tuned to N=1000"
+    low, high = wilson_interval(sum(xs[:500]), 500, CONF)
+    tuned = mean_sequence(xs[:500], CONF, horizon=1000)
+    # sqrt(2 ln 40) / 1.96 = 1.386 in the known-variance calculation; 1.387 here.
+    assert (tuned.high - tuned.low) / (high - low) == pytest.approx(1.39, abs=0.02)
+    low, high = wilson_interval(sum(xs), 1000, CONF)
+    tuned = mean_sequence(xs, CONF, horizon=1000)
+    assert (tuned.high - tuned.low) / (high - low) == pytest.approx(1.47, abs=0.02)  # 1.55 untuned
 
 
 def test_width_shrinks_with_n():
@@ -290,6 +346,40 @@ def test_unpaired_sequence_splits_alpha_and_is_anytime_valid():
         cs_miss = any(excluded_at_looks(xs, 0.7, 0.975))
         misses += cs_miss or not ref_low <= 0.65 <= ref_high
     assert misses / STREAMS <= EVER_MISS_BOUND
+
+
+def test_horizon_reaches_every_comparison():
+    pairs = draw_pairs(random.Random(24), 400)
+    cand, ref = [c for c, _ in pairs], [r for _, r in pairs]
+    paired = paired_sequence(cand, ref, CONF, horizon=800)
+    diffs = mean_sequence([c - r for c, r in pairs], CONF, lower=-1, upper=1, horizon=800)
+    assert (paired.low, paired.high) == (diffs.low, diffs.high)
+    assert paired.method == "paired " + diffs.method and "N=800" in paired.method
+    unpaired = unpaired_sequence(cand, 0.62, 800, CONF, horizon=800)
+    cs = mean_sequence(cand, 0.975, horizon=800)
+    assert unpaired.low == pytest.approx(cs.low - aggregate_interval(0.62, 800, 0.975).high)
+    assert "N=800" in unpaired.method
+    absolute = absolute_sequence(cand, 0.6, CONF, horizon=800)
+    assert absolute.low == pytest.approx(mean_sequence(cand, CONF, horizon=800).low - 0.6)
+    # A small published reference gets the continuity-corrected Wilson, and says so.
+    small = unpaired_sequence(cand, 0.62, 50, CONF, horizon=800)
+    assert "reference: Wilson score, continuity-corrected (aggregate)" in small.method
+    assert small.high - small.low > unpaired.high - unpaired.low
+
+
+def test_compare_passes_the_evidence_horizon():
+    from pytest_modelgate.comparisons import Evidence, compare
+
+    pairs = draw_pairs(random.Random(25), 200)
+    ids = [f"i{k}" for k in range(200)]
+    cand = dict(zip(ids, (c for c, _ in pairs), strict=True))
+    ref = dict(zip(ids, (r for _, r in pairs), strict=True))
+    baseline = Evidence("baseline", sum(ref.values()) / 200, 200, ref)
+    for horizon in (None, 1000):
+        ev = Evidence("candidate", sum(cand.values()) / 200, 200, cand, horizon=horizon)
+        got = compare(ev, baseline, CONF, sequential=True).diff
+        want = paired_sequence(list(cand.values()), list(ref.values()), CONF, horizon=horizon)
+        assert (got.low, got.high, got.method) == (want.low, want.high, want.method)
 
 
 def test_absolute_sequence_is_the_cs_shifted():
@@ -421,6 +511,14 @@ def test_empty_input_is_an_error():
 def test_out_of_range_values_are_errors(call):
     with pytest.raises(ValueError):
         call()
+
+
+@pytest.mark.parametrize("horizon", [0, -5, 2.5, True])
+def test_bad_horizon_is_an_error(horizon):
+    with pytest.raises(ValueError, match="horizon"):
+        mean_sequence([1, 0, 1], CONF, horizon=horizon)
+    with pytest.raises(ValueError, match="horizon"):
+        paired_sequence([1, 0], [0, 0], CONF, horizon=horizon)
 
 
 @pytest.mark.parametrize("confidence", [0.0, 1.0, -0.1, 1.5, math.nan])
