@@ -52,8 +52,10 @@ from .tiers import CROSSED, INCONCLUSIVE, benchmark_tier
 from .verdicts import FAILED_VERDICT, PASSED, WARNED, ThresholdResult, explain, judge
 
 # Sequential sampling: batches of at least this many items, about this many batches in all.
-SEQUENTIAL_MIN_BATCH = 20
-SEQUENTIAL_BATCHES = 20
+# More, smaller looks stop sooner (the simulation study: 2-3 points fewer items) at no cost
+# to validity; each look is a few milliseconds of arithmetic.
+SEQUENTIAL_MIN_BATCH = 10
+SEQUENTIAL_BATCHES = 40
 
 
 @dataclass
@@ -529,8 +531,15 @@ class GateRun:
                 batch = items[start : start + size]
                 run = self._evaluate_batch(loaded, bench, provider, batch, result, progress, grader)
                 scores.update(run.item_scores)
+                # The horizon (all items) is fixed before the first look, so the confidence
+                # sequences can be tuned to it and stay anytime-valid.
                 evidence = Evidence(
-                    name, sum(scores.values()) / len(scores), len(scores), dict(scores), clusters
+                    name,
+                    sum(scores.values()) / len(scores),
+                    len(scores),
+                    dict(scores),
+                    clusters,
+                    horizon=len(items) if sequential else None,
                 )
                 more = start + size < len(items)
                 if sequential and more and self._all_decided(loaded, bench, evidence):

@@ -188,7 +188,7 @@ def test_smoke_runs_and_stale_reports_never_pass_for_a_release(pytester, model_s
     pytester.runpytest("--modelgate", "--modelgate-report", "out").assert_outcomes(passed=2)
     assert json.loads((pytester.path / "out/results.json").read_text())["release"]["passed"]
     result = pytester.runpytest(
-        "--modelgate", "--modelgate-report", "out", "--modelgate-limit", "5"
+        "--modelgate", "--modelgate-report", "out", "--modelgate-limit", "10"
     )
     assert result.ret == 0
     data = json.loads((pytester.path / "out/results.json").read_text())
