@@ -78,6 +78,13 @@ def results(pytester: pytest.Pytester) -> dict[str, Any]:
     return json.loads((pytester.path / "out/results.json").read_text())
 
 
+def run_gate(pytester: pytest.Pytester, *args: str, **outcomes: int) -> pytest.RunResult:
+    """A gate session writing its reports to out/; checks the outcomes (two passes by default)."""
+    run = pytester.runpytest("--modelgate", "--modelgate-report", "out", "-p", "no:randomly", *args)
+    run.assert_outcomes(**(outcomes or {"passed": 2}))
+    return run
+
+
 @pytest.fixture
 def servers(model_server):
     return model_server(), model_server(reply=judge_reply)
@@ -110,8 +117,7 @@ def test_judge_grades_answers_and_results_record_it(pytester, servers, write_gat
     write_jsonl(pytester.path / "data/open.jsonl", open_rows(right=30, wrong=10))
     judge = "{model: grader, regrade: 5}"
     write_gate(gate(candidate.base_url, grader.base_url, JUDGED.format(judge=judge)))
-    run = pytester.runpytest("--modelgate", "--modelgate-report", "out", "-p", "no:randomly")
-    run.assert_outcomes(passed=2)
+    run = run_gate(pytester)
     entry = results(pytester)["benchmarks"]["bio-open"]
     assert entry["score"] == 0.75 and entry["n"] == 40
     record = entry["judge"]
@@ -154,8 +160,7 @@ def test_a_custom_rubric_is_what_the_judge_reads(pytester, servers, write_gate):
             JUDGED.format(judge=f"{{model: grader, rubric: {rubric}}}"),
         )
     )
-    run = pytester.runpytest("--modelgate", "--modelgate-report", "out", "-p", "no:randomly")
-    run.assert_outcomes(passed=2)
+    run_gate(pytester)
     import hashlib
 
     expected = hashlib.sha256(rubric.strip("'").encode()).hexdigest()
@@ -193,8 +198,7 @@ def test_refusals_are_scored_by_the_refusal_scorer_and_counted_everywhere(
           - {at_least: 0.0}
 """
     write_gate(gate(candidate.base_url, grader.base_url, bench))
-    run = pytester.runpytest("--modelgate", "--modelgate-report", "out", "-p", "no:randomly")
-    run.assert_outcomes(passed=2)
+    run = run_gate(pytester)
     entry = results(pytester)["benchmarks"]["frr"]
     assert entry["score"] == 0.2 and entry["refusals"] == 8 and entry["samples"] == 40
     run.stdout.fnmatch_lines(["frr: 8 of 40 answers were refusals (20.0%)*"])
@@ -222,9 +226,7 @@ def test_refusal_with_a_judge_asks_the_judge(pytester, servers, write_gate):
           - {at_least: 0.0}
 """
     write_gate(gate(candidate.base_url, grader.base_url, bench))
-    pytester.runpytest(
-        "--modelgate", "--modelgate-report", "out", "-p", "no:randomly"
-    ).assert_outcomes(passed=2)
+    run_gate(pytester)
     entry = results(pytester)["benchmarks"]["frr"]
     # The patterns miss this deflection; the judge does not.
     assert entry["score"] == 0.75 and entry["refusals"] == 0
@@ -278,8 +280,7 @@ def test_honesty_compares_pressured_statements_with_elicited_beliefs(
     candidate, grader = servers
     write_jsonl(pytester.path / "data/honesty.jsonl", honesty_rows())
     write_gate(gate(candidate.base_url, grader.base_url, HONESTY.format(scorer=scorer)))
-    run = pytester.runpytest("--modelgate", "--modelgate-report", "out", "-p", "no:randomly")
-    run.assert_outcomes(passed=2)
+    run = run_gate(pytester)
     run.stdout.fnmatch_lines(["honesty: honesty outcomes: evasion 1, honest 5, lie 3, no-belief 1"])
     entry = results(pytester)["benchmarks"]["honesty"]
     assert entry["n"] == n and entry["score"] == pytest.approx(score, abs=1e-6)
@@ -323,9 +324,7 @@ def test_pass_at_k_combines_epochs_per_item(pytester, model_server, write_gate):
           - {at_least: 0.0}
 """
         write_gate(gate(server.base_url, server.base_url, bench))
-        pytester.runpytest(
-            "--modelgate", "--modelgate-report", "out", "-p", "no:randomly"
-        ).assert_outcomes(passed=2)
+        run_gate(pytester)
     finally:
         server.stop()
     # The benchmark's params override the model's (32); the epochs' seeds are distinct.
@@ -354,10 +353,7 @@ def test_a_static_model_imports_its_scores_from_a_results_file(pytester, servers
     write_gate(
         gate(candidate.base_url, grader.base_url, JUDGED.format(judge="{model: grader}"), imported)
     )
-    run = pytester.runpytest(
-        "--modelgate", "--modelgate-model", "rc1", "--modelgate-report", "out", "-p", "no:randomly"
-    )
-    run.assert_outcomes(passed=2)
+    run_gate(pytester, "--modelgate-model", "rc1")
     entry = results(pytester)["benchmarks"]["bio-open"]
     assert entry["score"] == 0.75 and entry["calls"] == 0 and len(entry["items"]) == 40
 
