@@ -58,6 +58,7 @@ LABELS = {
 @dataclass
 class Cell:
     seconds: list[float] = field(default_factory=list)
+    cpu_s: list[float] = field(default_factory=list)
     rss_mb: list[float] = field(default_factory=list)
     requests: list[int] = field(default_factory=list)
     peak_inflight: list[int] = field(default_factory=list)
@@ -190,12 +191,14 @@ def measure_cell(
             return
     stats = tools.server.stats()
     cell.seconds.append(run.seconds)
+    cell.cpu_s.append(run.cpu_s)
     cell.rss_mb.append(run.peak_rss_mb)
     cell.requests.append(stats["requests"])
     cell.peak_inflight.append(stats["peak_inflight"])
     cell.scores.append(score)
     log(
-        f"  {tool}: {run.seconds:.2f} s, {run.peak_rss_mb:.0f} MB, {stats['requests']} requests, "
+        f"  {tool}: {run.seconds:.2f} s, CPU {run.cpu_s:.2f} s, {run.peak_rss_mb:.0f} MB, "
+        f"{stats['requests']} requests, "
         f"peak in flight {stats['peak_inflight']}, score {score:.4f}"
     )
 
@@ -274,7 +277,8 @@ def render(
     expected_one: float,
 ) -> list[str]:
     lines = [
-        f"Wall seconds of the whole process: median of {args.reps} (min–max). Peak RSS: the "
+        f"Wall seconds of the whole process: median of {args.reps} (min–max). CPU: user+system "
+        "seconds of the process tree (steadier than wall on a shared machine). Peak RSS: the "
         "process tree's, median. Requests and peak in flight: as the server counted them. "
         f"Score: each tool's own scorer; every one must equal {expected:.4f}, the score the "
         "server's answer rule implies.",
@@ -283,6 +287,7 @@ def render(
     columns = [
         "tool",
         "wall s",
+        "CPU s",
         "peak RSS MB",
         "requests",
         "peak in flight",
@@ -340,7 +345,7 @@ def rows_for(
 
 def row(tool: str, cell: Cell, ours: Cell | None, expected: float) -> list[str]:
     if not cell.seconds:
-        return [LABELS[tool], cell.error or "not run", "-", "-", "-", "-", "-"]
+        return [LABELS[tool], cell.error or "not run", "-", "-", "-", "-", "-", "-"]
     scores = sorted(set(round(s, 4) for s in cell.scores))
     agree = all(abs(s - expected) < 1e-9 for s in cell.scores)
     score = ", ".join(f"{s:.4f}" for s in scores) + ("" if agree else " DISAGREES")
@@ -349,6 +354,7 @@ def row(tool: str, cell: Cell, ours: Cell | None, expected: float) -> list[str]:
     return [
         LABELS[tool],
         fmt_s(cell.seconds) + note,
+        f"{median(cell.cpu_s):.2f}",
         f"{median(cell.rss_mb):.0f}",
         "/".join(str(r) for r in sorted(set(cell.requests))),
         "/".join(str(p) for p in sorted(set(cell.peak_inflight))),
