@@ -149,6 +149,19 @@ def main() -> None:
         "",
         *table(["", "pytest --modelgate", "bare loop", "plugin / bare"], rows),
         "",
+        "Every repetition (seconds; llama.cpp's threads share the 2 cores with whatever else "
+        "runs, so single runs vary widely: the medians are the figures):",
+        "",
+        *table(
+            ["rep", "plugin query", "bare query", "plugin whole", "bare whole"],
+            [
+                [str(i + 1), f"{pq:.2f}", f"{bq:.2f}", f"{pw:.2f}", f"{bw:.2f}"]
+                for i, (pq, bq, pw, bw) in enumerate(
+                    zip(plugin_q, bare_q, plugin_w, bare_w, strict=True)
+                )
+            ],
+        ),
+        "",
         load_at_end(),
     ]
     text = "\n".join(lines) + "\n"
