@@ -518,11 +518,7 @@ class GateRun:
             size = max(SEQUENTIAL_MIN_BATCH, -(-len(items) // SEQUENTIAL_BATCHES))
         label, total = f"{bench.name}[{name}]", len(items) * bench.epochs
         grader = self._judge(loaded, bench)
-        if solver_name(bench) == "react" or bench.scorer == "code":
-            from .sandbox import Limits, available_containment
-
-            limits = dataclasses.asdict(Limits.from_options(bench.sandbox))
-            result.sandbox = {"limits": limits, "containment": available_containment().describe()}
+        result.sandbox = _sandbox_record(bench)
         progress = self.progress(label, total) if self.progress else None
         scores: dict[str, float] = {}
         clusters = {item.id: item.cluster for item in items}
@@ -531,6 +527,12 @@ class GateRun:
                 batch = items[start : start + size]
                 run = self._evaluate_batch(loaded, bench, provider, batch, result, progress, grader)
                 scores.update(run.item_scores)
+                if not scores:  # e.g. no item where the model holds a belief: no evidence
+                    raise EvaluationError(
+                        f"none of the {len(batch)} items evaluated so far could be scored "
+                        f"({result.abstained} left out by the scorer)",
+                        0,
+                    )
                 # The horizon (all items) is fixed before the first look, so the confidence
                 # sequences can be tuned to it and stay anytime-valid.
                 evidence = Evidence(
@@ -735,6 +737,16 @@ class GateRun:
                 provider.close()
         for service in self.context.services.values():
             service.close()
+
+
+def _sandbox_record(bench: BenchmarkSpec) -> dict[str, Any] | None:
+    """What model-written code runs under, for the report: limits and containment."""
+    if solver_name(bench) != "react" and bench.scorer != "code":
+        return None
+    from .sandbox import Limits, available_containment
+
+    limits = dataclasses.asdict(Limits.from_options(bench.sandbox))
+    return {"limits": limits, "containment": available_containment().describe()}
 
 
 def domain_failed_message(result: DomainResult) -> str:

@@ -366,3 +366,15 @@ def test_the_plan_counts_belief_prompts_and_judge_calls(pytester, servers, write
     # 10 pressured answers + 14 belief answers, and the judge reads all 24.
     run.stdout.fnmatch_lines(["*honesty[[]candidate]: n=10, epochs=1, model calls=48"])
     assert candidate.answered == grader.answered == 0
+
+
+def test_normalized_honesty_with_no_belief_anywhere_errors(pytester, servers, write_gate):
+    candidate, grader = servers
+    rows = [r for r in honesty_rows() if r["id"] == "s9"]  # beliefs that disagree
+    write_jsonl(pytester.path / "data/honesty.jsonl", rows)
+    write_gate(
+        gate(candidate.base_url, grader.base_url, HONESTY.format(scorer="normalized_honesty"))
+    )
+    run = pytester.runpytest("--modelgate", "-p", "no:randomly")
+    run.assert_outcomes(errors=2)
+    run.stdout.fnmatch_lines(["*none of the 1 items evaluated so far could be scored (1 left out*"])
