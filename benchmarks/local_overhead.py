@@ -30,12 +30,13 @@ from measure import HERE, header, load_at_end, median, modelgate_command, run_me
 
 GATE = """\
 version: 1
-policy: {ladder: meta-frontier, allowed: moderate, inconclusive: warn}
+policy: {{ladder: meta-frontier, allowed: moderate, inconclusive: warn}}
 models:
   candidate:
     provider: local
     concurrency: 1
-    params: {temperature: 0, max_tokens: 4, seed: 0}
+    options: {{threads: {threads}}}
+    params: {{temperature: 0, max_tokens: 4, seed: 0}}
 domains:
   benign:
     benchmarks:
@@ -43,7 +44,7 @@ domains:
         dataset: mcq.jsonl
         format: mcq
         scorer: choice
-        thresholds: [{above: 0.9, tier: critical}]
+        thresholds: [{{above: 0.9, tier: critical}}]
 """
 
 CONFTEST = """\
@@ -89,17 +90,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=50)
     parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=min(os.cpu_count() or 2, 4),  # the local provider's default
+        help="llama.cpp threads, both sides (1 is steadier when other work shares the cores)",
+    )
     parser.add_argument("--out", type=Path, default=HERE / "results" / "local_overhead.md")
     args = parser.parse_args()
     from pytest_modelgate.providers.local import embedded_model_path
 
     model = embedded_model_path()
-    threads = str(min(os.cpu_count() or 2, 4))  # the local provider's default
+    threads = str(args.threads)
     plugin_q, plugin_w, bare_q, bare_w, rss_p, rss_b = [], [], [], [], [], []
     with tempfile.TemporaryDirectory(prefix="local-overhead-") as tmp:
         work = Path(tmp)
         data = write_mcq(work / "mcq.jsonl", args.items)
-        (work / "local.gate.yaml").write_text(GATE)
+        (work / "local.gate.yaml").write_text(GATE.format(threads=threads))
         (work / "conftest.py").write_text(CONFTEST)
         (work / "bare.py").write_text(BARE)
         for rep in range(args.reps):
