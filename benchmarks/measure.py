@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -118,7 +120,9 @@ def run_measured(
     """Wall time of the whole process, and the peak RSS of its process tree: the larger of
     a poll of the tree's memory (every 5 ms, less often when a poll is costly) and the
     kernel's ru_maxrss of the biggest process."""
-    out_path, err_path = cwd / ".bench-stdout", cwd / ".bench-stderr"
+    # Output goes to files outside ``cwd`` (inspect runs in the repository's peer_tasks/).
+    capture = Path(tempfile.mkdtemp(prefix="bench-output-"))
+    out_path, err_path = capture / "stdout", capture / "stderr"
     with open(out_path, "w") as out, open(err_path, "w") as err:
         started = time.perf_counter()
         proc = subprocess.Popen(
@@ -145,13 +149,10 @@ def run_measured(
         poller.join()
         proc.returncode = os.waitstatus_to_exitcode(status)
     peak_kb = max(peak[0], usage.ru_maxrss)
+    stdout, stderr = out_path.read_text(errors="replace"), err_path.read_text(errors="replace")
+    shutil.rmtree(capture, ignore_errors=True)
     return Run(
-        seconds,
-        usage.ru_utime + usage.ru_stime,
-        peak_kb / 1024,
-        proc.returncode,
-        out_path.read_text(errors="replace"),
-        err_path.read_text(errors="replace"),
+        seconds, usage.ru_utime + usage.ru_stime, peak_kb / 1024, proc.returncode, stdout, stderr
     )
 
 
