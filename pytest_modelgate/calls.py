@@ -75,7 +75,8 @@ class ModelCaller:
         self.cost = 0.0
 
     def ask(self, messages: Sequence[Mapping[str, str]], params: Mapping[str, Any]) -> Completion:
-        key = request_key(*self.identity, params, messages)
+        # The key (a canonical JSON dump and a hash) is only worth making for the cache.
+        key = request_key(*self.identity, params, messages) if self.cache is not None else ""
         hit = self.cache.get(key) if self.cache is not None else None
         if hit is not None:
             with self._lock:

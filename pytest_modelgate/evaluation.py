@@ -1,6 +1,6 @@
 """Run one benchmark against one model: solve every (item, epoch), score the samples.
 
-Bounded concurrency with a thread pool sized to the model's ``concurrency``
+Bounded concurrency with worker threads, as many as the model's ``concurrency``
 (HTTP waits release the GIL). Every model call goes through a ``ModelCaller``
 (cache, budgets, rate limit, recorder), so a killed run resumes where it stopped.
 
@@ -19,7 +19,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -160,22 +159,40 @@ def evaluate(
                     sample.transcript
                 )
 
-    tasks = [(item, epoch) for epoch in range(epochs) for item in items]
-    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(tasks)))) as pool:
-        futures = [pool.submit(run, item, epoch) for item, epoch in tasks]
-        wait(futures, return_when=FIRST_EXCEPTION)
-        crashed = next((f for f in futures if f.done() and f.exception()), None)
-        if crashed is not None:
-            stop.set()
-            for future in futures:
-                future.cancel()
-            exc = crashed.exception()
-            message = (
-                str(exc)
-                if isinstance(exc, (ProviderError, ScorerError, SolverError, BudgetExceeded))
-                else f"{type(exc).__name__}: {exc}"
-            )
-            raise EvaluationError(message, caller.calls, caller.cached, 1)
+    # Workers pull (item, epoch) pairs from one iterator: no task object per item, so a
+    # 100,000-item run (or a re-run answered from the cache) costs little beyond the answers.
+    tasks = ((item, epoch) for epoch in range(epochs) for item in items)
+    take = threading.Lock()
+    crashed: list[BaseException] = []
+
+    def worker() -> None:
+        while not stop.is_set():
+            with take:
+                task = next(tasks, None)
+            if task is None:
+                return
+            try:
+                run(*task)
+            except BaseException as exc:  # the first failure stops every worker
+                with take:
+                    crashed.append(exc)
+                stop.set()
+                return
+
+    workers = max(1, min(concurrency, len(items) * epochs))
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if crashed:
+        exc = crashed[0]
+        message = (
+            str(exc)
+            if isinstance(exc, (ProviderError, ScorerError, SolverError, BudgetExceeded))
+            else f"{type(exc).__name__}: {exc}"
+        )
+        raise EvaluationError(message, caller.calls, caller.cached, 1) from exc
     if failed:
         rate = len(failed) / len(items)
         example = next(iter(failed.values()))
