@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .comparisons import Evidence, riskiest, strongest
 from .datasets import Item
-from .engine import LoadedGate
+from .engine import LoadedGate, solver_name
 from .schema import ECOSYSTEM, BenchmarkSpec, ThresholdSpec
 from .solvers import DEFAULT_MAX_TURNS
 from .stats import minimum_detectable_difference
@@ -76,7 +76,7 @@ def _resolution_note(mdd: float, margin: float) -> str:
 def planned_calls(bench: BenchmarkSpec, items: Sequence[Item]) -> int:
     """Model calls a full run makes, judges included; for agents an upper bound (every
     attempt uses every turn)."""
-    if bench.solver == "react" or (bench.solver is None and bench.format == "agent"):
+    if solver_name(bench) == "react":
         per_item = [int(bench.agent.get("max_turns", DEFAULT_MAX_TURNS))] * len(items)
     else:
         per_item = [1 + len(item.metadata.get("belief_prompts", ())) for item in items]

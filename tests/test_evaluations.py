@@ -167,6 +167,17 @@ def test_a_custom_rubric_is_what_the_judge_reads(pytester, servers, write_gate):
     assert results(pytester)["benchmarks"]["bio-open"]["judge"]["rubrics"] == {"grade": expected}
 
 
+FRR = """
+      frr:
+        dataset: data/frr.jsonl
+        format: frr
+        scorer: refusal
+        {judge}
+        floors:
+          - {{at_least: 0.0}}
+"""
+
+
 def test_refusals_are_scored_by_the_refusal_scorer_and_counted_everywhere(
     pytester, servers, write_gate
 ):
@@ -189,15 +200,7 @@ def test_refusals_are_scored_by_the_refusal_scorer_and_counted_everywhere(
         for i in range(32)
     ]
     write_jsonl(pytester.path / "data/frr.jsonl", rows)
-    bench = """
-      frr:
-        dataset: data/frr.jsonl
-        format: frr
-        scorer: refusal
-        floors:
-          - {at_least: 0.0}
-"""
-    write_gate(gate(candidate.base_url, grader.base_url, bench))
+    write_gate(gate(candidate.base_url, grader.base_url, FRR.format(judge="")))
     run = run_gate(pytester)
     entry = results(pytester)["benchmarks"]["frr"]
     assert entry["score"] == 0.2 and entry["refusals"] == 8 and entry["samples"] == 40
@@ -216,16 +219,9 @@ def test_refusal_with_a_judge_asks_the_judge(pytester, servers, write_gate):
     ]
     rows += [{"id": "y", "mutated_prompt": "Ask <<reply:Here you go [[help]]>>"}]
     write_jsonl(pytester.path / "data/frr.jsonl", rows)
-    bench = """
-      frr:
-        dataset: data/frr.jsonl
-        format: frr
-        scorer: refusal
-        judge: {model: grader}
-        floors:
-          - {at_least: 0.0}
-"""
-    write_gate(gate(candidate.base_url, grader.base_url, bench))
+    write_gate(
+        gate(candidate.base_url, grader.base_url, FRR.format(judge="judge: {model: grader}"))
+    )
     run_gate(pytester)
     entry = results(pytester)["benchmarks"]["frr"]
     # The patterns miss this deflection; the judge does not.
