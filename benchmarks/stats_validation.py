@@ -35,9 +35,10 @@ decided sequential verdict contradicts a decided fixed-n verdict on the same ite
 For `absolute`, and for every method below n = 100, the fixed-n figures are computed exactly
 (every possible outcome through the real code - each number of successes, each paired 2x2
 table, each candidate count with each reference count within 10 SD - weighted by its
-probability): Wilson's coverage oscillates with n and p, and the exact figure separates that
-from Monte Carlo error, where the small-n target needs it. Coverage targets allow 2 Monte Carlo
-SE for simulated rows and none for exact ones.
+probability): the coverage of every interval oscillates with n and p, and the exact figure
+separates that from Monte Carlo error, where the small-n target needs it. Coverage targets
+allow 2 Monte Carlo SE for simulated rows and none for exact ones; a sweep over every n from 100
+to 400 checks the coverage of a score's own interval between the grid's rows.
 
 Sequential runs are accelerated, not approximated: a look can only decide the threshold when the
 hedged capital at the margin has reached the barrier, which the module's `_log_capital_path`
@@ -243,7 +244,7 @@ def screen(method: str, cand: list[float], ref: list[float] | None, reference, n
         xs, level, ms = cand, CONFIDENCE, [reference + MARGIN]
     else:  # unpaired: candidate CS at 1 - alpha/2 against the reference's Wilson at 1 - alpha/2
         level = 1.0 - alpha / 2.0
-        ref_iv = stats.aggregate_interval(reference.score, reference.n, level)
+        ref_iv = stats.wilson_aggregate(reference.score, reference.n, level)
         xs, ms = cand, [MARGIN + ref_iv.high, MARGIN + ref_iv.low]
     barrier = math.log(2.0 / (1.0 - level)) - 1e-6  # a hair low: float noise never hides one
     # Unpaired: crossed needs K+(m1) >= barrier, cleared K-(m2) >= barrier, m2 < m1; as K+ falls
@@ -375,11 +376,46 @@ def oracle_items(task: Task, p_cand: float, cells) -> float:
         support, probs = (0.0, 1.0), (1 - p_cand, p_cand)
         m = task.p_ref + MARGIN
         if task.method == "unpaired":
-            ref = stats.aggregate_interval(task.p_ref, REF_N, 1 - alpha / 2)
+            ref = stats.wilson_aggregate(task.p_ref, REF_N, 1 - alpha / 2)
             m += (ref.high if task.delta > MARGIN else ref.low) - task.p_ref
             barrier = math.log(4 / alpha)
     growth = _kelly_growth(support, probs, m)
     return barrier / growth if growth > 0 else math.inf  # at the margin: never decided
+
+
+SWEEP_NS = range(100, 401)
+SWEEP_PS = [0.15 + i * 0.0025 for i in range(281)]  # 0.15 to 0.85
+
+
+def coverage_sweep(which: str) -> tuple[float, int, float, float, int, float]:
+    """Exact coverage of a score's own interval for every n in SWEEP_NS and p in SWEEP_PS:
+    (min, its n, its p, max, its n, its p). "used": the engine's `score_interval` on k of n
+    items right; "wilson": plain Wilson, for comparison. The grid's rows are a handful of
+    (n, p); coverage oscillates between them, and a target for n >= 100 is about all of them."""
+    ps = np.array(SWEEP_PS)
+    low_at = (2.0, 0, 0.0)
+    high_at = (-1.0, 0, 0.0)
+    for n in SWEEP_NS:
+        if which == "used":
+            ivs = [
+                stats.score_interval([1.0] * k + [0.0] * (n - k), CONFIDENCE) for k in range(n + 1)
+            ]
+            bounds = np.array([(iv.low, iv.high) for iv in ivs])
+        else:
+            bounds = np.array([stats.wilson_interval(k, n, CONFIDENCE) for k in range(n + 1)])
+        ks = np.arange(n + 1)[:, None]
+        log_comb = np.array(
+            [math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1) for k in range(n + 1)]
+        )
+        pmf = np.exp(log_comb[:, None] + ks * np.log(ps) + (n - ks) * np.log1p(-ps))
+        inside = (bounds[:, :1] <= ps) & (ps <= bounds[:, 1:])
+        cov = (pmf * inside).sum(axis=0)
+        i, j = int(cov.argmin()), int(cov.argmax())
+        if cov[i] < low_at[0]:
+            low_at = (float(cov[i]), n, SWEEP_PS[i])
+        if cov[j] > high_at[0]:
+            high_at = (float(cov[j]), n, SWEEP_PS[j])
+    return (*low_at, *high_at)
 
 
 def exact_fixed(task: Task, p_cand: float, cells) -> tuple[dict[str, float], float] | None:
@@ -519,9 +555,11 @@ def main() -> int:
     # Largest first, so the pool ends evenly.
     order = sorted(tasks, key=lambda t: -t.n)
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
+        sweeps = {which: pool.submit(coverage_sweep, which) for which in ("used", "wilson")}
         results = {r["task"].index: r for r in pool.map(run_task, order, chunksize=1)}
+        sweep = {which: future.result() for which, future in sweeps.items()}
     elapsed = time.perf_counter() - started
-    print(report(tasks, results, args, elapsed))
+    print(report(tasks, results, sweep, args, elapsed))
     return 0
 
 
@@ -529,7 +567,7 @@ def mc_se(p: float, reps: int) -> float:
     return math.sqrt(p * (1 - p) / reps)
 
 
-def report(tasks: list[Task], results: dict, args, elapsed: float) -> str:
+def report(tasks: list[Task], results: dict, sweep: dict, args, elapsed: float) -> str:
     R, Rs = args.reps, args.seq_reps
     out = ["# Statistics validation: coverage and error rates of the gate's decisions", ""]
     out.append(
@@ -700,6 +738,18 @@ def report(tasks: list[Task], results: dict, args, elapsed: float) -> str:
         + listing(cov_fail, key=lambda x: -abs(x[1] - CONFIDENCE))
         + "). Outside only by Monte Carlo error (< 2 SE), not counted: "
         + (listing(cov_noise, key=lambda x: -abs(x[1] - CONFIDENCE))[2:] or "none")
+    )
+    (low, n_low, p_low, high, n_high, p_high) = sweep["used"]
+    wilson = sweep["wilson"]
+    lines.append(
+        ("PASS" if 0.935 <= low and high <= 0.965 else "FAIL")
+        + f": between the grid's rows too: exact coverage of a score's own interval (the engine's "
+        f"`score_interval`, k of n items right) for every n from {SWEEP_NS.start} to "
+        f"{SWEEP_NS.stop - 1} and p from {SWEEP_PS[0]:.2f} to {SWEEP_PS[-1]:.2f} in steps of "
+        f"0.0025 within 93.5-96.5%: {pct(low)}% (n={n_low}, p={p_low:.4f}) to {pct(high)}% "
+        f"(n={n_high}, p={p_high:.4f}); plain Wilson on the same sweep, for comparison: "
+        f"{pct(wilson[0])}% (n={wilson[1]}, p={wilson[2]:.4f}) to {pct(wilson[3])}% "
+        f"(n={wilson[4]}, p={wilson[5]:.4f})"
     )
     lines.append(
         ("PASS" if not cov_small else "FAIL")

@@ -290,7 +290,7 @@ def unpaired_sequence(
     stats._check_reference(reference_score, reference_n)
     half = 1.0 - alpha / 2.0
     cand = mean_sequence(_scores(candidate, "candidate scores"), half, horizon=horizon)
-    ref = stats.aggregate_interval(reference_score, reference_n, half)
+    ref = stats.wilson_aggregate(reference_score, reference_n, half)
     low = max(-1.0, cand.low - ref.high)
     high = min(1.0, cand.high - ref.low)
     se = (high - low) / (2.0 * stats.z_value(confidence))

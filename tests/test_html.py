@@ -138,7 +138,7 @@ def test_report_html_says_the_verdict_and_each_domain(report_dir):
     ) in page
     assert "chem_bio" in text and "tier high, allowed moderate, FAILED" in text
     assert "tier moderate, allowed moderate, passed" in text
-    assert "<td>0.800 [0.711, 0.867]</td>" in page  # the same figures as summary.md
+    assert "<td>0.800 [0.713, 0.870]</td>" in page  # the same figures as summary.md
     assert '<td class="crossed">crossed</td>' in page
     assert '<td class="met">met</td>' in page
 
@@ -156,12 +156,12 @@ def test_drill_down_lists_every_item_with_its_score(report_dir):
     results = json.loads((report_dir / "results.json").read_text())
     items = results["benchmarks"]["strong-mcq"]["items"]
     assert len(items) == 100
-    assert "strong-mcq · n=100 · score 0.800 [0.711, 0.867] · 100 items" in page
+    assert "strong-mcq · n=100 · score 0.800 [0.713, 0.870] · 100 items" in page
     assert "100 items: 80 scored 1, 20 scored 0; mean 0.800." in page
     assert '<td class="id">s0</td><td class="one">1</td>' in page
     assert '<td class="id">s99</td><td class="zero">0</td>' in page
     # Each threshold's one-paragraph explanation is in the drill-down.
-    assert "strong-mcq (chem_bio) scored 0.800 [0.711, 0.867]" in page
+    assert "strong-mcq (chem_bio) scored 0.800 [0.713, 0.870]" in page
 
 
 def test_items_hook_shows_prompts_answers_and_transcripts_escaped():
@@ -201,7 +201,7 @@ def test_summary_has_a_mermaid_interval_chart_per_domain(report_dir):
     assert "    dateFormat x\n    axisFormat %s.%L\n" in summary
     assert "    scores run from 0 to 1 :done, 0, 1000" in summary
     # The score interval is a bar from its low to its high end (in thousandths)...
-    assert "    section weak-mcq\n    score 0.300 [0.219, 0.396] :active, 219, 396\n" in summary
+    assert "    section weak-mcq\n    score 0.300 [0.216, 0.395] :active, 216, 395\n" in summary
     # ... the reference and the decision line (reference + margin) are diamonds ...
     assert "    above-ecosystem reference ecosystem=peer 0.700 :milestone, 700, 700\n" in summary
     assert (

@@ -78,7 +78,7 @@ def test_model_clearly_above_the_ecosystem_fails_at_tier_high(pytester, model_se
     assert result.ret == 1
     result.assert_outcomes(failed=2)
     out = result.stdout.str()
-    assert "toy-mcq (cybersecurity) scored 0.900 [0.851, 0.934] (n=200, Wilson score, 95%)" in out
+    assert "toy-mcq (cybersecurity) scored 0.900 [0.852, 0.936] (n=200, mid-p exact, 95%)" in out
     assert "Reference 0.700: ecosystem (riskiest of 1: peer) = peer (published)" in out
     assert "against margin 0.020: CROSSED" in out
     assert "Threshold tier high; allowed tier moderate" in out

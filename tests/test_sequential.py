@@ -30,7 +30,7 @@ from pytest_modelgate.sequential import (
     paired_sequence,
     unpaired_sequence,
 )
-from pytest_modelgate.stats import aggregate_interval, wilson_interval
+from pytest_modelgate.stats import wilson_aggregate, wilson_interval
 
 CONF = 0.95
 STREAMS, LENGTH, BATCH = 1000, 1000, 25
@@ -330,7 +330,7 @@ def test_unpaired_sequence_splits_alpha_and_is_anytime_valid():
     cand = bernoulli(0.7)(random.Random(14), 600)
     est = unpaired_sequence(cand, 0.62, 800, CONF)
     cs = mean_sequence(cand, 0.975)
-    ref = aggregate_interval(0.62, 800, 0.975)
+    ref = wilson_aggregate(0.62, 800, 0.975)
     assert est.low == pytest.approx(cs.low - ref.high)
     assert est.high == pytest.approx(cs.high - ref.low)
     assert est.value == pytest.approx(cs.value - 0.62)
@@ -357,7 +357,7 @@ def test_horizon_reaches_every_comparison():
     assert paired.method == "paired " + diffs.method and "N=800" in paired.method
     unpaired = unpaired_sequence(cand, 0.62, 800, CONF, horizon=800)
     cs = mean_sequence(cand, 0.975, horizon=800)
-    assert unpaired.low == pytest.approx(cs.low - aggregate_interval(0.62, 800, 0.975).high)
+    assert unpaired.low == pytest.approx(cs.low - wilson_aggregate(0.62, 800, 0.975).high)
     assert "N=800" in unpaired.method
     absolute = absolute_sequence(cand, 0.6, CONF, horizon=800)
     assert absolute.low == pytest.approx(mean_sequence(cand, CONF, horizon=800).low - 0.6)

@@ -23,6 +23,7 @@ from pytest_modelgate.stats import (
     aggregate_difference,
     aggregate_interval,
     is_binary,
+    mid_p_interval,
     minimum_detectable_difference,
     paired_difference,
     pass_at_k,
@@ -57,19 +58,25 @@ def binomial_sampler(n: int, p: float):
     return lambda rng: min(bisect(cdf, rng.random() * cdf[-1]), n)
 
 
+def binomial_pmf(k: int, n: int, p: float) -> float:
+    return math.exp(
+        math.lgamma(n + 1)
+        - math.lgamma(k + 1)
+        - math.lgamma(n - k + 1)
+        + k * math.log(p)
+        + (n - k) * math.log1p(-p)
+    )
+
+
+def exact_coverage(intervals: list[tuple[float, float]], p: float) -> float:
+    """P(the interval for k ~ Binomial(n, p) covers p), from the n + 1 intervals for k = 0..n."""
+    n = len(intervals) - 1
+    return sum(binomial_pmf(k, n, p) for k, (lo, hi) in enumerate(intervals) if lo <= p <= hi)
+
+
 def exact_wilson_coverage(n: int, p: float, continuity: bool = False) -> float:
-    total = 0.0
-    for k in range(n + 1):
-        low, high = wilson_interval(k, n, CONF, continuity=continuity)
-        if low <= p <= high:
-            total += math.exp(
-                math.lgamma(n + 1)
-                - math.lgamma(k + 1)
-                - math.lgamma(n - k + 1)
-                + k * math.log(p)
-                + (n - k) * math.log1p(-p)
-            )
-    return total
+    intervals = [wilson_interval(k, n, CONF, continuity=continuity) for k in range(n + 1)]
+    return exact_coverage(intervals, p)
 
 
 def paired_cells(p_cand: float, p_ref: float, rho: float) -> list[float]:
@@ -134,6 +141,43 @@ def test_continuity_corrected_wilson_matches_newcombe_1998(successes, n, low, hi
     assert hi == pytest.approx(high, abs=6e-5)
     plain = wilson_interval(successes, n, CONF)
     assert lo <= plain[0] and hi >= plain[1]  # the correction only widens
+
+
+@pytest.mark.parametrize(
+    ("successes", "n", "low", "high"),
+    [
+        # Newcombe (1998) single proportion, Table II, method 6 (mid-p exact).
+        (81, 263, 0.2544, 0.3658),
+        (15, 148, 0.0601, 0.1581),
+        (0, 20, 0.0, 0.1391),
+        (1, 29, 0.0017, 0.1585),
+        (0, 10, 0.0, 0.2589),
+    ],
+)
+def test_mid_p_matches_newcombe_1998(successes, n, low, high):
+    lo, hi = mid_p_interval(successes, n, CONF)
+    assert lo == pytest.approx(low, abs=6e-5)
+    assert hi == pytest.approx(high, abs=6e-5)
+
+
+@pytest.mark.parametrize(("successes", "n"), [(1, 7), (50, 120), (85, 100), (997, 1000)])
+def test_mid_p_bounds_solve_the_mid_p_tail_equations(successes, n):
+    # Checked against the definition with exact integer binomial sums, not the module's
+    # incomplete beta: at the lower bound P(X > x) + P(X = x) / 2 = alpha / 2, at the upper
+    # bound P(X < x) + P(X = x) / 2 = alpha / 2.
+    def mid_tails(p: float) -> tuple[float, float]:
+        pmf = [math.comb(n, k) * p**k * (1 - p) ** (n - k) for k in range(n + 1)]
+        half = pmf[successes] / 2
+        return math.fsum(pmf[successes + 1 :]) + half, math.fsum(pmf[:successes]) + half
+
+    low, high = mid_p_interval(successes, n, CONF)
+    assert mid_tails(low)[0] == pytest.approx(0.025, abs=1e-9)
+    assert mid_tails(high)[1] == pytest.approx(0.025, abs=1e-9)
+    # A fractional count (an aggregate's score * n) lies between its integer neighbours.
+    mid = mid_p_interval(successes + 0.5, n + 1, CONF)
+    assert (
+        mid_p_interval(successes, n + 1, CONF) <= mid <= mid_p_interval(successes + 1, n + 1, CONF)
+    )
 
 
 # Newcombe RG (1998) Interval estimation for the difference between independent proportions:
@@ -219,14 +263,17 @@ def test_paired_method_11_is_method_10_on_continuity_corrected_intervals():
 @pytest.mark.parametrize("n", [CONTINUITY_BELOW - 1, CONTINUITY_BELOW])
 def test_continuity_correction_below_the_threshold_only(n):
     corrected = n < CONTINUITY_BELOW
-    cc = ", continuity-corrected" if corrected else ""
     ten = "Newcombe method 11 (continuity-corrected)" if corrected else "Newcombe method 10"
     k = n // 3
     cand, ref = [1] * k + [0] * (n - k), [1] * (k + 5) + [0] * (n - k - 5)
     own = score_interval(cand, CONF)
-    assert own.method == f"Wilson score{cc}"
-    assert (own.low, own.high) == wilson_interval(k, n, CONF, continuity=corrected)
-    assert aggregate_interval(k / n, n, CONF).method == f"Wilson score{cc} (aggregate)"
+    own_method = "Wilson score, continuity-corrected" if corrected else "mid-p exact"
+    assert own.method == own_method
+    expected = (
+        wilson_interval(k, n, CONF, continuity=True) if corrected else mid_p_interval(k, n, CONF)
+    )
+    assert (own.low, own.high) == expected
+    assert aggregate_interval(k / n, n, CONF).method == f"{own_method} (aggregate)"
     assert paired_difference(cand, ref, CONF).method == f"paired, {ten}"
     assert unpaired_difference(cand, 0.3, 5000, CONF).method == f"unpaired, {ten}"
     assert aggregate_difference(k / n, n, 0.3, 5000, CONF).method == f"unpaired aggregates, {ten}"
@@ -277,24 +324,25 @@ def test_normal_quantiles_and_mdd_formula():
 # --- dispatch and shape of the estimates ---------------------------------------------------
 
 
-def test_binary_scores_use_wilson_and_se_stays_positive():
+def test_binary_scores_use_mid_p_or_corrected_wilson_and_se_stays_positive():
     est = score_interval([1] * 300, CONF)
-    assert est.method == "Wilson score" and est.n == 300 and est.n_clusters is None
+    assert est.method == "mid-p exact" and est.n == 300 and est.n_clusters is None
     assert (est.value, est.high) == (1.0, 1.0)
-    assert est.low == pytest.approx(wilson_interval(300, 300, CONF)[0])
+    assert est.low == pytest.approx(0.05 ** (1 / 300))  # P(X = n) / 2 = p^n / 2 = alpha / 2
     assert est.se > 0
     few = score_interval([1] * 30, CONF)  # below CONTINUITY_BELOW: corrected
     assert few.method == "Wilson score, continuity-corrected" and (few.value, few.high) == (1, 1)
     assert few.low == pytest.approx(wilson_interval(30, 30, CONF, continuity=True)[0])
-    assert score_interval([1] * 30, CONF, continuity=False).method == "Wilson score"
+    assert score_interval([1] * 30, CONF, continuity=False).method == "mid-p exact"
     assert score_interval([True, False, 1.0, 0.0], CONF).method.startswith("Wilson score")
     assert score_interval([0.0] * 10, CONF).low == 0.0
 
 
-def test_aggregate_interval_is_wilson_on_score_times_n():
+def test_aggregate_interval_is_mid_p_on_score_times_n():
     est = aggregate_interval(0.705, 1987, CONF)
-    assert (est.low, est.high) == wilson_interval(0.705 * 1987, 1987, CONF)
+    assert (est.low, est.high) == mid_p_interval(0.705 * 1987, 1987, CONF)
     assert est.value == pytest.approx(0.705) and est.n == 1987
+    assert est.method == "mid-p exact (aggregate)"
 
 
 def test_non_binary_scores_bootstrap_and_are_not_clamped():
@@ -432,6 +480,19 @@ def test_wilson_coverage_simulated(n, p):
     assert abs(hits / sims - exact) < 0.02
 
 
+@pytest.mark.parametrize("n", [100, 109, 150, 300])
+def test_mid_p_exact_coverage_stays_within_1_5_points_of_nominal(n):
+    # The reason for mid-p from 100 items on: exact coverage within 93.5-96.5% for p in
+    # [0.15, 0.85], where Wilson's dips to 93.3% (n = 100, p = 0.85). n = 109 holds mid-p's
+    # lowest point found over n = 100-500 (93.52% near p = 0.8425).
+    grid = [i / 400 for i in range(60, 341)]
+    intervals = [mid_p_interval(k, n, CONF) for k in range(n + 1)]
+    coverage = [exact_coverage(intervals, p) for p in grid]
+    assert 0.935 <= min(coverage) and max(coverage) <= 0.965
+    if n == 100:
+        assert exact_wilson_coverage(n, 0.85) == pytest.approx(0.933, abs=5e-4)
+
+
 @pytest.mark.parametrize("n", [5, 12, 25, 40, 63, 99])
 def test_continuity_corrected_wilson_exact_coverage_is_conservative(n):
     # The reason for the correction below 100 items: exact coverage >= 95% over the whole grid,
@@ -544,7 +605,7 @@ def clustered_items(rng: random.Random, clusters: int, size: int) -> tuple[list[
     return values, labels
 
 
-def test_clustered_interval_covers_where_naive_wilson_does_not():
+def test_clustered_interval_covers_where_the_naive_interval_does_not():
     rng = random.Random(2024)
     sims = 500
     naive = clustered = 0
@@ -556,7 +617,7 @@ def test_clustered_interval_covers_where_naive_wilson_does_not():
         naive += covered(plain, 0.5)
         clustered += covered(robust, 0.5)
         widths.append((robust.high - robust.low) / (plain.high - plain.low))
-    assert plain.method == "Wilson score" and robust.n_clusters == 30 and robust.n == 600
+    assert plain.method == "mid-p exact" and robust.n_clusters == 30 and robust.n == 600
     # Design effect 1 + (20 - 1) * 0.2 = 4.8: the naive interval is ~2.2x too narrow.
     assert naive / sims < 0.75
     assert 0.92 <= clustered / sims <= 0.975
