@@ -17,10 +17,12 @@ from __future__ import annotations
 import re
 import secrets
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..datasets import Item
-from ..sandbox import Limits, run, workdir
+
+if TYPE_CHECKING:  # the sandbox is imported when code is run: most gate runs never do
+    from ..sandbox import Limits
 
 _FENCE = re.compile(r"```[ \t]*([\w+-]*)[^\n]*\n(.*?)```", re.S)
 _PYTHON_TAGS = ("python", "py", "python3")
@@ -54,6 +56,8 @@ def extract_code(answer: str) -> str | None:
 
 
 def passes(code: str, item: Item, limits: Limits) -> bool:
+    from ..sandbox import run, workdir
+
     nonce = secrets.token_hex(16)
     files = {**item.metadata.get("files", {}), "solution.py": code}
     files["tests.py"] = item.metadata.get("tests", "")
@@ -70,6 +74,8 @@ class CodeScorer:
     needs_judge = False
 
     def bind(self, context: Any) -> Any:
+        from ..sandbox import Limits
+
         limits = Limits.from_options(getattr(context, "sandbox", None))
 
         def score(sample: Any, item: Item) -> float:

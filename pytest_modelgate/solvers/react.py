@@ -14,11 +14,13 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..datasets import Item
-from ..sandbox import Limits, SandboxResult, run, workdir
 from . import DEFAULT_MAX_TURNS, Ask, Message, Sample, SolverError
+
+if TYPE_CHECKING:  # the sandbox is imported when an agent runs: most gate runs never do
+    from ..sandbox import SandboxResult
 
 OBSERVATION_CHARS = 2000
 TURN_TOKENS = 1024  # per reply, when the model's params set no max_tokens
@@ -78,6 +80,8 @@ def observation(result: SandboxResult, limit: int) -> str:
 
 
 def react(item: Item, ask: Ask, options: Mapping[str, Any]) -> Sample:
+    from ..sandbox import Limits, run, workdir
+
     agent = options.get("agent") or {}
     turns = int(agent.get("max_turns", DEFAULT_MAX_TURNS))
     chars = int(agent.get("observation_chars", OBSERVATION_CHARS))
