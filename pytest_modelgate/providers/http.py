@@ -66,8 +66,7 @@ def retry_after_seconds(value: str | None) -> float | None:
 def public_url(url: str) -> str:
     """The URL without credentials or query string, which may carry tokens."""
     parts = urllib.parse.urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
+    netloc = parts.netloc.rpartition("@")[2].lower()  # not .port: it raises on "host:abc"
     return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
@@ -97,9 +96,11 @@ def read_api_key(spec: ModelSpec) -> str | None:
 
 def http_base_url(spec: ModelSpec, base_url: str | None) -> str:
     if not base_url or not base_url.startswith(("http://", "https://")):
-        raise ProviderError(
-            f"model {spec.name!r}: base_url must be an http(s) URL, got {base_url!r}"
+        # Quoted without credentials: "htp://user:key@host" is a typo, not a reason to leak.
+        shown = base_url and (
+            public_url(base_url) if "://" in base_url else base_url.rpartition("@")[2]
         )
+        raise ProviderError(f"model {spec.name!r}: base_url must be an http(s) URL, got {shown!r}")
     return base_url.rstrip("/")
 
 
@@ -166,6 +167,8 @@ class _Reader:
         start = 0
         while True:
             found = self.buf.find(separator, start)
+            if found > MAX_HEAD_BYTES:  # arrived in one read: too long all the same
+                raise http.client.LineTooLong("response head")
             if found >= 0:
                 out = bytes(self.buf[:found])
                 del self.buf[: found + len(separator)]
@@ -176,11 +179,18 @@ class _Reader:
             self._fill()
 
     def exactly(self, n: int) -> bytes:
+        if n < 0:  # int() takes "-5"; buf[:-5] would pass for a body
+            raise ValueError("negative length")
         while len(self.buf) < n:
             self._fill()
         out = bytes(self.buf[:n])
         del self.buf[:n]
         return out
+
+    def peek(self, n: int) -> bytes:
+        while len(self.buf) < n:
+            self._fill()
+        return bytes(self.buf[:n])
 
     def to_end(self) -> bytes:
         while chunk := self.sock.recv(65536):
@@ -195,11 +205,13 @@ def read_response(sock: Any) -> tuple[Response, bool]:
     reader = _Reader(sock)
     try:
         while True:
+            # Checked before waiting for the end of the head: a server that is not HTTP
+            # (an SSH banner, a TLS alert) seldom sends one, and the wait would be a timeout.
+            if reader.peek(7) != b"HTTP/1.":
+                raise http.client.BadStatusLine("not an HTTP/1.x response")
             head = reader.until(b"\r\n\r\n").decode("latin-1")
             status_line, _, header_lines = head.partition("\r\n")
             version, _, rest = status_line.partition(" ")
-            if not version.startswith("HTTP/1."):
-                raise http.client.BadStatusLine("not an HTTP/1.x response")
             status = int(rest[:3])
             headers = Headers()
             for line in filter(None, header_lines.split("\r\n")):
@@ -224,9 +236,18 @@ def read_response(sock: Any) -> tuple[Response, bool]:
     if reader.buf:  # bytes beyond the response: never reuse such a connection
         reuse = False
     encoding = headers.get("content-encoding", "").lower()
-    if encoding in ("gzip", "deflate"):  # a server may compress unasked
-        body = zlib.decompress(body, 47 if encoding == "gzip" else 15)  # 47: gzip or zlib header
+    if body and encoding in ("gzip", "deflate"):  # a server may compress unasked
+        body = _decompress(body, encoding)
     return Response(status, headers, body), reuse
+
+
+def _decompress(body: bytes, encoding: str) -> bytes:
+    if encoding == "gzip":
+        return zlib.decompress(body, 47)  # 47: gzip or zlib header
+    try:
+        return zlib.decompress(body)  # deflate as RFC 9110 says: zlib-wrapped
+    except zlib.error:
+        return zlib.decompress(body, -15)  # raw deflate, as some servers send (requests reads it)
 
 
 def _read_chunked(reader: _Reader) -> bytes:
@@ -315,7 +336,10 @@ class ConnectionPool:
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         lines = dict(headers)
         if self.proxy is not None and not self.https:
-            target = url  # an http proxy takes the absolute URL
+            # An http proxy takes the absolute URL; never with user:pass@ (RFC 9110 4.2.4),
+            # which would hand the credentials to the proxy's logs.
+            netloc = parts.netloc.rpartition("@")[2]
+            target = urllib.parse.urlunsplit(parts._replace(netloc=netloc, fragment=""))
             if self.proxy.username is not None:
                 lines["Proxy-Authorization"] = _basic_auth(self.proxy.username, self.proxy.password)
         if parts.username is not None and not any(k.lower() == "authorization" for k in lines):
@@ -385,7 +409,8 @@ class JSONEndpoint:
 
     With ``replicas`` (more URLs serving the same model) attempts go round-robin, so
     load spreads and a retry lands on another replica than the one that failed.
-    ``secret`` is the value to redact from quoted response text (the API key).
+    ``secret`` is the value to redact from quoted response text (the API key); passwords
+    in the URLs are redacted too.
     """
 
     def __init__(
@@ -402,7 +427,12 @@ class JSONEndpoint:
         self.urls = [url, *replicas]
         self._turn = itertools.count()  # next() is atomic under the GIL: no lock needed
         self.retry_statuses = frozenset(retry_statuses)
-        self._secret = secret
+        self._secrets = [secret] if secret else []
+        for each in self.urls:  # a URL's password, as written and inside the Basic token
+            parts = urllib.parse.urlsplit(each)
+            if parts.password:
+                token = _basic_auth(parts.username, parts.password).removeprefix("Basic ")
+                self._secrets += [urllib.parse.unquote(parts.password), token]
         self._rng = random.Random()
         sent = {
             "Content-Type": "application/json",
@@ -435,7 +465,8 @@ class JSONEndpoint:
 
     def redact(self, text: str) -> str:
         # Redact before truncating, so no prefix of the key can survive the cut.
-        text = text.replace(self._secret, "***") if self._secret else text
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
         return text[:SNIPPET_CHARS]
 
     def _send(self, url: str, data: bytes, connect: float, read: float) -> Response:
@@ -482,9 +513,15 @@ class JSONEndpoint:
             except TimeoutError:
                 last = f"timed out after {read:.3g} s"
                 continue
-            except (OSError, http.client.HTTPException, zlib.error) as exc:
-                # Refused, reset, closed mid-answer, garbled framing, TLS: worth another try.
-                last = f"cannot connect ({type(exc).__name__})"
+            except (http.client.HTTPException, zlib.error) as exc:
+                # Closed mid-answer, garbled framing, a body that does not decompress: worth
+                # another try. Said as such: "cannot connect" sent people to check the port.
+                last = f"bad response ({self.redact(str(exc)) or type(exc).__name__})"
+                continue
+            except OSError as exc:
+                # Refused, reset, TLS: worth another try. The reason (which certificate
+                # check failed) is what the reader needs, not just the exception's name.
+                last = f"cannot connect ({type(exc).__name__}: {self.redact(str(exc))})"
                 continue
             if response.status_code in self.retry_statuses:
                 last = f"HTTP {response.status_code}"
