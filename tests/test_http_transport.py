@@ -1,6 +1,6 @@
 """The HTTP transport of the API providers (``providers/http.py``) against loopback servers
 that write exact bytes: framing, encodings, interim responses, connection reuse, malformed
-answers, timeouts, proxies, TLS and credentials. Every failure must be a ProviderError that
+answers, timeouts and slow servers, proxies, TLS and credentials. Every failure must be a ProviderError that
 names the model and the URL and quotes no credential."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import gzip
 import http.client
+import itertools
 import json
 import os
 import shutil
@@ -18,7 +19,7 @@ import threading
 import time
 import urllib.parse
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,12 +82,13 @@ def read_request(rfile: Any) -> Request | None:
     return Request(line.decode("latin-1").rstrip("\r\n"), headers, body)
 
 
-Answer = bytes | Callable[[Request], bytes]
+Answer = bytes | Callable[[Request], bytes | Iterable[bytes]]
 
 
 class RawServer:
     """Serves on 127.0.0.1 until ``stop()``: request n gets ``answers[n]`` (the last one
-    repeats), raw bytes or a function of the request; ``close`` ends the connection after
+    repeats), raw bytes or a function of the request that returns bytes or yields pieces,
+    each sent as it comes (so a generator paces them); ``close`` ends the connection after
     each answer. Counts connections, records requests, and releases ``closed`` each time
     it ends a connection."""
 
@@ -122,7 +124,9 @@ class RawServer:
                 while request := read_request(rfile):
                     self.requests.append(request)
                     answer = self.answers[min(len(self.requests), len(self.answers)) - 1]
-                    sock.sendall(answer(request) if callable(answer) else answer)
+                    reply = answer(request) if callable(answer) else answer
+                    for piece in [reply] if isinstance(reply, bytes) else reply:
+                        sock.sendall(piece)
                     if self.close:
                         break
         except OSError:  # the client hung up, or refused our certificate: its test checks why
@@ -353,13 +357,67 @@ def test_a_malformed_answer_is_a_clear_error_and_never_a_wait(
     assert time.monotonic() - start < 2.0  # not by running out the read timeout
 
 
-def test_a_server_that_never_answers_times_out_within_timeout_s(model):
+@pytest.mark.parametrize("scheme", ["http", "https"])  # https: the handshake never ends
+def test_a_server_that_never_answers_times_out_within_timeout_s(model, scheme):
     with socket.create_server(("127.0.0.1", 0)) as silent:  # the kernel accepts; nobody reads
-        provider = model(f"http://127.0.0.1:{silent.getsockname()[1]}/v1", timeout_s=0.3)
+        provider = model(f"{scheme}://127.0.0.1:{silent.getsockname()[1]}/v1", timeout_s=0.3)
         start = time.monotonic()
         message = error_of(provider)
-    assert 0.3 <= time.monotonic() - start < 1.5
-    assert "timed out after 0.3 s after 1 attempts" in message
+    assert 0.3 <= time.monotonic() - start < 1.8
+    assert "no complete response, timed out after 0.3 s after 1 attempts" in message
+
+
+# --- slow servers: timeout_s bounds a whole attempt, not each read ---------------------
+
+
+def paced(*pieces: bytes, every_s: float, forever: bytes = b"") -> Answer:
+    """An answer sent a piece at a time, ``every_s`` apart; then ``forever`` repeated."""
+
+    def answer(request: Request) -> Iterator[bytes]:
+        for piece in itertools.chain(pieces, itertools.repeat(forever) if forever else ()):
+            yield piece
+            time.sleep(every_s)
+
+    return answer
+
+
+def one_byte_each(data: bytes) -> list[bytes]:
+    return [data[i : i + 1] for i in range(len(data))]
+
+
+NEVER_COMPLETE = {
+    # Each read gets a byte well within the 1 s timeout; the whole never arrives in it.
+    "head one byte every 0.2 s": paced(*one_byte_each(sized()), every_s=0.2),
+    "body one byte every 0.2 s": paced(
+        head("HTTP/1.1 200 OK", JSON, f"Content-Length: {len(OK)}"), *one_byte_each(OK), every_s=0.2
+    ),
+    "100 Continue every 0.2 s, forever": paced(every_s=0.2, forever=head("HTTP/1.1 100 Continue")),
+    "a chunk every 0.2 s, forever": paced(CHUNKED, every_s=0.2, forever=chunk(b" ")),
+}
+
+
+@pytest.mark.parametrize("answer", NEVER_COMPLETE.values(), ids=NEVER_COMPLETE.keys())
+def test_a_response_that_never_completes_is_cut_off_at_timeout_s(serve, model, answer):
+    server = serve(answer)
+    provider = model(server.url, timeout_s=1.0)
+    start = time.monotonic()
+    message = error_of(provider)
+    assert 0.95 <= time.monotonic() - start < 2.5  # 1 s, and slack for a loaded machine
+    assert "no complete response, timed out after 1 s after 1 attempts" in message
+    assert len(server.requests) == 1
+
+
+def test_a_slow_response_that_completes_within_timeout_s_is_read(serve, model):
+    # Pieces about 0.15 s apart, 1.5 s in all: each read re-checks the time left.
+    data = sized()
+    pieces = [data[i : i + 15] for i in range(0, len(data), 15)]
+    server = serve(paced(*pieces, every_s=1.5 / len(pieces)), sized())
+    provider = model(server.url, timeout_s=3.0)
+    start = time.monotonic()
+    assert ask(provider) == "hello"
+    assert time.monotonic() - start >= 1.2
+    assert ask(provider) == "hello"  # and the connection is kept
+    assert server.connections == 1
 
 
 # --- proxies ---------------------------------------------------------------------------
@@ -431,11 +489,12 @@ def tls_server(serve, certificate) -> RawServer:
     return serve(sized(), tls=context)
 
 
-def test_https_to_an_unknown_certificate_is_a_certificate_error(tls_server, model):
-    message = error_of(model(tls_server.url))
+def test_https_to_an_unknown_certificate_is_a_certificate_error_not_retried(tls_server, model):
+    message = error_of(model(tls_server.url, max_retries=3))
     assert "cannot connect (SSLCertVerificationError: " in message
-    assert "certificate verify failed" in message
-    assert tls_server.requests == []
+    assert "certificate verify failed" in message and message.endswith("; not retried")
+    # The server counts a connection before its handshake, which the failure needs.
+    assert tls_server.connections == 1 and tls_server.requests == []
 
 
 @pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])

@@ -4,7 +4,7 @@ Shared by ``openai`` and ``anthropic``. Each model gets a pool of keep-alive con
 per origin, sized to its ``concurrency`` and shared by the worker threads. A request is
 one ``sendall`` of head and body; the response is read by a small HTTP/1.1 reader
 (status, headers, Content-Length or chunked body, 1xx skipped). Connections are opened
-by ``http.client``, which also does TLS and proxy tunnels.
+by ``http.client``, which also does proxy tunnels; TLS is ``ssl``'s.
 
 Why not ``requests`` (used before): on 2 cores against a local server, a
 ``requests.Session`` POST cost ~0.8 ms of CPU, ``http.client`` ~0.19 ms, this ~0.04 ms;
@@ -15,9 +15,17 @@ API needs is kept: https with certificate checks (``REQUESTS_CA_BUNDLE`` /
 from the environment (``HTTP(S)_PROXY``, ``NO_PROXY``), credentials in the URL,
 gzip/deflate bodies, and never reusing a connection the server closed while idle.
 
-Connect/read timeouts; retries with full-jitter exponential backoff that honour
-``Retry-After``. Errors name the model and the URL (without credentials); the key lives
-only in a header and is redacted from any response text an error quotes.
+One attempt, from connecting to the last byte of the response, ends within the model's
+``timeout_s`` (less when ``deadline_s`` has less left): a server that trickles bytes or
+sends 1xx forever is cut off, not waited for. The socket's timeout, set once per attempt
+to the time left, bounds each read; it is lowered again only when a read could overrun
+the attempt's end by more than ``OVERRUN_S`` (``settimeout`` is a system call). An attempt
+costs three clock reads more than per-read timeouts did (~0.2 us of ~28 us).
+
+Retries with full-jitter exponential backoff that honour ``Retry-After``; a certificate
+that fails verification is not retried (another try meets the same certificate). Errors
+name the model and the URL (without credentials); the key lives only in a header and is
+redacted from any response text an error quotes.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ import json
 import os
 import random
 import select
+import ssl
 import sys
 import threading
 import time
@@ -47,6 +56,7 @@ BACKOFF_BASE_S = 0.5
 BACKOFF_CAP_S = 30.0
 RETRY_AFTER_CAP_S = 120.0
 SNIPPET_CHARS = 200
+OVERRUN_S = 0.01  # how far one read may outlast an attempt's end before its timeout is lowered
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -150,15 +160,25 @@ class Response:
 
 
 class _Reader:
-    """Buffered reads from a socket: up to a separator, or an exact number of bytes."""
+    """Buffered reads from a socket: up to a separator, or an exact number of bytes, all
+    before ``end`` (a ``time.monotonic()``); ``timeout`` is the socket's timeout now."""
 
-    __slots__ = ("sock", "buf")
+    __slots__ = ("sock", "buf", "end", "timeout")
 
-    def __init__(self, sock: Any) -> None:
-        self.sock, self.buf = sock, bytearray()
+    def __init__(self, sock: Any, end: float, timeout: float) -> None:
+        self.sock, self.buf, self.end, self.timeout = sock, bytearray(), end, timeout
+
+    def _recv(self) -> bytes:
+        left = self.end - time.monotonic()
+        if left < self.timeout - OVERRUN_S:  # this read could outlast the end: lower it
+            if left <= 0:
+                raise TimeoutError("no complete response in time")
+            self.sock.settimeout(left)
+            self.timeout = left
+        return self.sock.recv(65536)
 
     def _fill(self) -> None:
-        chunk = self.sock.recv(65536)
+        chunk = self._recv()
         if not chunk:  # a ConnectionResetError: retried like any dropped connection
             raise http.client.RemoteDisconnected("connection closed mid-response")
         self.buf += chunk
@@ -193,16 +213,17 @@ class _Reader:
         return bytes(self.buf[:n])
 
     def to_end(self) -> bytes:
-        while chunk := self.sock.recv(65536):
+        while chunk := self._recv():
             self.buf += chunk
         out = bytes(self.buf)
         self.buf.clear()
         return out
 
 
-def read_response(sock: Any) -> tuple[Response, bool]:
-    """One HTTP/1.x response from ``sock``, and whether the connection may be reused."""
-    reader = _Reader(sock)
+def read_response(sock: Any, end: float) -> tuple[Response, bool]:
+    """One HTTP/1.x response from ``sock``, read before ``end`` (a ``time.monotonic()``;
+    else ``TimeoutError``), and whether the connection may be reused."""
+    reader = _Reader(sock, end, sock.gettimeout() or float("inf"))  # None: no timeout yet
     try:
         while True:
             # Checked before waiting for the end of the head: a server that is not HTTP
@@ -282,9 +303,7 @@ def _basic_auth(username: str | None, password: str | None) -> str:
     return "Basic " + base64.b64encode(f"{user}:{secret}".encode()).decode()
 
 
-def _ssl_context() -> Any:
-    import ssl
-
+def _ssl_context() -> ssl.SSLContext:
     cafile = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
     if not cafile:
         try:
@@ -325,7 +344,7 @@ class ConnectionPool:
         self.port = parts.port or (443 if self.https else 80)
         self.size = max(1, size)
         self.proxy = _proxy_for(parts)
-        self._context: Any = None
+        self._context: ssl.SSLContext | None = None
         self._idle: list[http.client.HTTPConnection] = []
         self._lock = threading.Lock()
         self._closed = False
@@ -350,41 +369,52 @@ class ConnectionPool:
         text = f"POST {target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in head.items())
         return text.encode("latin-1")
 
-    def _new(self, connect_timeout: float) -> http.client.HTTPConnection:
-        conn: http.client.HTTPConnection
-        if self._context is None and self.https:
-            self._context = _ssl_context()
-        if self.proxy is not None:
-            where = (self.proxy.hostname or "", self.proxy.port or 8080)
+    def _connect(self, end: float) -> http.client.HTTPConnection:
+        """A new connection, TLS included, made before ``end`` (a ``time.monotonic()``).
+
+        Only ``http.client``'s steps take the time left as a timeout of their own, not as
+        an end: connecting to each of a host's addresses, reading a proxy's CONNECT reply.
+        Those can overrun ``end``; the attempt then fails as timed out before sending.
+        """
+        if self.proxy is None:
+            conn = http.client.HTTPConnection(self.host, self.port)
+        else:
+            conn = http.client.HTTPConnection(self.proxy.hostname or "", self.proxy.port or 8080)
             if self.https:  # CONNECT tunnel through the proxy, then TLS to the origin
-                conn = http.client.HTTPSConnection(*where, context=self._context)
                 auth = {}
                 if self.proxy.username is not None:
                     auth["Proxy-Authorization"] = _basic_auth(
                         self.proxy.username, self.proxy.password
                     )
                 conn.set_tunnel(self.host, self.port, headers=auth)
-            else:
-                conn = http.client.HTTPConnection(*where)
-        elif self.https:
-            conn = http.client.HTTPSConnection(self.host, self.port, context=self._context)
-        else:
-            conn = http.client.HTTPConnection(self.host, self.port)
-        conn.timeout = connect_timeout
+        conn.timeout = min(10.0, end - time.monotonic())
+        try:
+            if conn.timeout <= 0:
+                raise TimeoutError("no time left to connect")
+            conn.connect()
+            if self.https:
+                # TLS here, not in HTTPSConnection: the handshake (one timeout for all of
+                # it) gets what is left of the attempt, not a second full timeout.
+                if self._context is None:
+                    self._context = _ssl_context()
+                left = end - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError("no time left for the TLS handshake")
+                assert conn.sock is not None
+                conn.sock.settimeout(left)
+                conn.sock = self._context.wrap_socket(conn.sock, server_hostname=self.host)
+        except BaseException:
+            conn.close()
+            raise
         return conn
 
-    def acquire(self, connect_timeout: float) -> http.client.HTTPConnection:
+    def acquire(self, end: float) -> http.client.HTTPConnection:
+        """An idle connection the server has not closed, else a new one made before ``end``."""
         while True:
             with self._lock:
                 conn = self._idle.pop() if self._idle else None
             if conn is None:
-                conn = self._new(connect_timeout)
-                try:
-                    conn.connect()
-                except BaseException:
-                    conn.close()
-                    raise
-                return conn
+                return self._connect(end)
             if not _dropped(conn):
                 return conn
             conn.close()
@@ -469,16 +499,21 @@ class JSONEndpoint:
             text = text.replace(secret, "***")
         return text[:SNIPPET_CHARS]
 
-    def _send(self, url: str, data: bytes, connect: float, read: float) -> Response:
-        """One attempt: a pooled connection, the request in one write, the whole response."""
+    def _send(self, url: str, data: bytes, limit: float) -> Response:
+        """One attempt: a pooled connection, the request in one write, the whole response,
+        all within ``limit`` seconds (else ``TimeoutError``)."""
+        end = time.monotonic() + limit
         pool, head = self._routes[url]
-        conn = pool.acquire(connect)
+        conn = pool.acquire(end)
         try:
             sock = conn.sock
             assert sock is not None  # acquire() returns connected connections
-            sock.settimeout(read)
+            left = end - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("connecting took all the time")
+            sock.settimeout(left)  # sendall's timeout is for the whole write
             sock.sendall(b"%sContent-Length: %d\r\n\r\n%s" % (head, len(data), data))
-            response, reuse = read_response(sock)
+            response, reuse = read_response(sock, end)
         except BaseException:
             conn.close()
             raise
@@ -504,23 +539,29 @@ class JSONEndpoint:
                 time.sleep(delay)
             delay = backoff_seconds(attempt, self._rng)
             url = self.urls[next(self._turn) % len(self.urls)]
-            read = self.spec.timeout_s
+            limit = self.spec.timeout_s
             if deadline:  # no single attempt may outlast the deadline either
-                read = max(0.001, min(read, deadline - time.monotonic()))
+                limit = max(0.001, min(limit, deadline - time.monotonic()))
             attempts += 1
             try:
-                response = self._send(url, data, min(10.0, read), read)
+                response = self._send(url, data, limit)
             except TimeoutError:
-                last = f"timed out after {read:.3g} s"
+                last = f"no complete response, timed out after {limit:.3g} s"
                 continue
+            except ssl.SSLCertVerificationError as exc:
+                # Another try meets the same certificate: say so now, not after the backoff.
+                raise ProviderError(
+                    f"{self.where(url)}: cannot connect ({type(exc).__name__}: "
+                    f"{self.redact(str(exc))}); not retried"
+                ) from None
             except (http.client.HTTPException, zlib.error) as exc:
                 # Closed mid-answer, garbled framing, a body that does not decompress: worth
                 # another try. Said as such: "cannot connect" sent people to check the port.
                 last = f"bad response ({self.redact(str(exc)) or type(exc).__name__})"
                 continue
             except OSError as exc:
-                # Refused, reset, TLS: worth another try. The reason (which certificate
-                # check failed) is what the reader needs, not just the exception's name.
+                # Refused, reset, a TLS failure other than the certificate: worth another
+                # try. The reason is what the reader needs, not just the exception's name.
                 last = f"cannot connect ({type(exc).__name__}: {self.redact(str(exc))})"
                 continue
             if response.status_code in self.retry_statuses:
