@@ -7,7 +7,8 @@ and what the plugin costs a plain ``pytest`` run that does not use it.
 1. Cold runs (``--modelgate-no-cache``) of 100, 1,000, 10,000 and 100,000 generated items
    (benchmarks/mcqset.py) at latency 0, concurrency 16, against benchmarks/fastserver.py:
    whole-process wall, CPU (user+sys of the process tree), peak RSS of the tree, requests
-   the server saw, time per item, and the marginal time per item over a 1-item run.
+   the server saw, time per item, and the marginal time per item over a 1-item run. Each
+   repetition runs the 1-item run and every size once, so load that drifts hits all alike.
 2. A cached re-run of 10,000 items: one run fills ``--modelgate-cache DIR``, then each timed
    re-run answers everything from it (the server must see no request).
 3. Plain ``pytest`` on a one-test project with the plugin installed but not enabled, against
@@ -66,18 +67,22 @@ def scaling(server: FastServer, sizes: list[int], reps: int, data: Path) -> list
     rows, per_item = [], {}
     base = []
     one = write_mcq(data / "one.jsonl", 1)
-    for _ in range(reps):
+    datasets = {n: write_mcq(data / f"mcq-{n}.jsonl", n) for n in sizes}
+    by_size: dict[int, list[tuple[float, float, float, int, float]]] = {n: [] for n in sizes}
+    # Every repetition runs the 1-item run and each size in turn: run one size after the
+    # other and the largest, last, takes whatever load the shared machine has by then
+    # (a run's time per item varies by ±20% with how its threads get the CPU).
+    for rep in range(reps):
         with tempfile.TemporaryDirectory(prefix="scaling-") as tmp:
             base.append(gate_run(server, Path(tmp), one, "--modelgate-no-cache")[0])
+        for n in sizes:
+            with tempfile.TemporaryDirectory(prefix="scaling-") as tmp:
+                by_size[n].append(gate_run(server, Path(tmp), datasets[n], "--modelgate-no-cache"))
+            log(f"{n} items, rep {rep + 1}: {by_size[n][-1][0]:.2f} s, {by_size[n][-1][2]:.0f} MB")
     startup = median(base)
     log(f"1 item: {startup:.2f} s")
     for n in sizes:
-        dataset = write_mcq(data / f"mcq-{n}.jsonl", n)
-        runs = []
-        for rep in range(reps):
-            with tempfile.TemporaryDirectory(prefix="scaling-") as tmp:
-                runs.append(gate_run(server, Path(tmp), dataset, "--modelgate-no-cache"))
-            log(f"{n} items, rep {rep + 1}: {runs[-1][0]:.2f} s, {runs[-1][2]:.0f} MB")
+        runs = by_size[n]
         wall = median([r[0] for r in runs])
         per_item[n] = wall / n
         scores = {round(r[4], 4) for r in runs}
