@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ..comparisons import Evidence
 from ..results import BaselineFileError
 
 T = TypeVar("T")
@@ -84,6 +85,11 @@ def mapping(path: Path | str, key: str, value: Any) -> Mapping[str, Any]:
 
 def mean(values: Sequence[float]) -> float:
     return math.fsum(values) / len(values)
+
+
+def per_item_evidence(source: str, items: Mapping[str, float], name: str) -> Evidence:
+    """Imported per-item scores: paired comparisons can use them."""
+    return Evidence(source, mean(list(items.values())), len(items), items, name=name)
 
 
 def _kind(value: Any) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 
 from ..comparisons import Evidence
 from ..results import BaselineFileError
-from . import by_benchmark, count, mapping, mean, proportion, task_name
+from . import by_benchmark, count, mapping, mean, per_item_evidence, proportion, task_name
 
 # Inspect's CORRECT / INCORRECT / PARTIAL / NOANSWER, as its value_to_float reads them.
 LETTER_SCORES = {"C": 1.0, "I": 0.0, "P": 0.5, "N": 0.0}
@@ -72,23 +72,17 @@ def _evidence(path: Path, log: Mapping[str, Any], spec: Mapping[str, Any], name:
     if samples:
         items, epochs = _per_item(path, samples, score)
         how = f"mean of {epochs} epochs, " if epochs > 1 else ""
-        return Evidence(
-            f"{name} (Inspect log, per-item {score}, {how}{path.name})",
-            mean(list(items.values())),
-            len(items),
-            items,
-            name=name,
+        return per_item_evidence(
+            f"{name} (Inspect log, per-item {score}, {how}{path.name})", items, name
         )
     results = mapping(path, "results", results)
     _check_complete(path, results)
     reduced = _reduced(path, log.get("reductions"), score)
     if reduced:
-        return Evidence(
+        return per_item_evidence(
             f"{name} (Inspect log, per-item {score} from its epoch reductions, {path.name})",
-            mean(list(reduced.values())),
-            len(reduced),
             reduced,
-            name=name,
+            name,
         )
     return _aggregate(path, results, spec, score, name)
 

@@ -26,7 +26,7 @@ from typing import Any
 from ..comparisons import Evidence
 from ..datasets import item_id
 from ..results import BaselineFileError
-from . import by_benchmark, count, mapping, mean, proportion
+from . import by_benchmark, count, mapping, per_item_evidence, proportion
 
 METRICS = ("acc", "exact_match")
 _DATE = r"\d{4}-\d\d-\d\dT[\d.\-]+"  # lm-eval's date_id: isoformat with ':' as '-'
@@ -211,12 +211,8 @@ def _per_item(
         first[iid] = where
         items[iid] = proportion(where, metric, row.get(metric))
     how = ", ids from doc_id (line order)" if by_doc_id else ""
-    return Evidence(
-        f"{name} (lm-eval samples, per-item {_label(metric, used)}{how}, {path.name})",
-        mean(list(items.values())),
-        len(items),
-        items,
-        name=name,
+    return per_item_evidence(
+        f"{name} (lm-eval samples, per-item {_label(metric, used)}{how}, {path.name})", items, name
     )
 
 
