@@ -26,7 +26,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from mcqset import write_mcq  # noqa: E402
-from measure import HERE, header, load_at_end, median, modelgate_command, run_measured, table  # noqa: E402
+from measure import (  # noqa: E402
+    HERE,
+    header,
+    load_at_end,
+    median,
+    modelgate_command,
+    publish,
+    run_measured,
+    table,
+)
 
 GATE = """\
 version: 1
@@ -171,10 +180,7 @@ def main() -> None:
         "",
         load_at_end(),
     ]
-    text = "\n".join(lines) + "\n"
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
-    print(text)
+    publish(lines, args.out)
 
 
 if __name__ == "__main__":

@@ -233,6 +233,14 @@ def load_at_end() -> str:
     return f"Load average at end (1/5/15 min): {load}."
 
 
+def publish(lines: Sequence[str], out: Path) -> None:
+    """Write a results table to ``out`` and print it."""
+    text = "\n".join(lines) + "\n"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
+    print(text)
+
+
 def table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
     out = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
     out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]

@@ -41,6 +41,7 @@ from measure import (  # noqa: E402
     median,
     modelgate_command,
     modelgate_score,
+    publish,
     run_measured,
     table,
     write_gate,
@@ -253,10 +254,7 @@ def main() -> None:
 
     lines += render(results, startup, chosen, latencies, levels, args, expected, expected_one)
     lines += ["", load_at_end()]
-    text = "\n".join(lines) + "\n"
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
-    print(text)
+    publish(lines, args.out)
 
 
 def fmt_s(values: list[float]) -> str:

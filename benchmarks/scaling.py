@@ -34,6 +34,7 @@ from measure import (  # noqa: E402
     median,
     modelgate_command,
     modelgate_score,
+    publish,
     run_measured,
     table,
     write_gate,
@@ -237,10 +238,7 @@ def main() -> None:
             "",
         ]
     lines.append(f"Total benchmark time: {time.perf_counter() - started:.0f} s. {load_at_end()}")
-    text = "\n".join(lines) + "\n"
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
-    print(text)
+    publish(lines, args.out)
 
 
 if __name__ == "__main__":
