@@ -4,7 +4,7 @@ llama.cpp via xllamacpp) versus a bare client loop sending the same requests.
     python benchmarks/local_overhead.py        # ~1 min on 2 cores; writes results/local_overhead.md
 
 Both sides start the model server the same way (``python -m
-pytest_modelgate.providers.local_server MODEL.gguf --threads T --ctx 2048``, one slot) and
+pytest_modelgate.models.providers.local_server MODEL.gguf --threads T --ctx 2048``, one slot) and
 send the same 50 requests (the plugin's mcq prompt, ``temperature 0, max_tokens 4,
 seed 0``) one at a time. Reported, median of the repetitions, runs interleaved:
 
@@ -70,7 +70,7 @@ BARE = r"""
 import http.client, json, subprocess, sys, time
 model, threads, data = sys.argv[1], sys.argv[2], sys.argv[3]
 server = subprocess.Popen(
-    [sys.executable, "-m", "pytest_modelgate.providers.local_server", model,
+    [sys.executable, "-m", "pytest_modelgate.models.providers.local_server", model,
      "--threads", threads, "--ctx", "2048"],
     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=open("server.log", "w"), text=True)
 url = server.stdout.readline().split(" ", 1)[1].strip()
@@ -107,7 +107,7 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, default=HERE / "results" / "local_overhead.md")
     args = parser.parse_args()
-    from pytest_modelgate.providers.local import embedded_model_path
+    from pytest_modelgate.models.providers.local import embedded_model_path
 
     model = embedded_model_path()
     threads = str(args.threads)

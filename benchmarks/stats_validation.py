@@ -74,29 +74,25 @@ except ImportError:  # pragma: no cover - the message is the point
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from pytest_modelgate import comparisons, stats, verdicts  # noqa: E402
-from pytest_modelgate.comparisons import Evidence  # noqa: E402
-from pytest_modelgate.schema import BenchmarkSpec, Policy, ThresholdSpec  # noqa: E402
-from pytest_modelgate.tiers import (  # noqa: E402
-    BUILTIN_LADDERS,
-    CLEARED,
-    CROSSED,
-    INCONCLUSIVE,
-    Ladder,
-)
+from pytest_modelgate.config.ladders import BUILTIN_LADDERS, Ladder  # noqa: E402
+from pytest_modelgate.config.schema import BenchmarkSpec, Policy, ThresholdSpec  # noqa: E402
+from pytest_modelgate.decide import comparisons, stats  # noqa: E402
+from pytest_modelgate.decide import thresholds as verdicts  # noqa: E402
+from pytest_modelgate.decide.comparisons import Evidence  # noqa: E402
+from pytest_modelgate.decide.tiers import CLEARED, CROSSED, INCONCLUSIVE  # noqa: E402
 
 try:  # the sequential module is optional: without it only the fixed-n study runs
-    from pytest_modelgate import sequential as _sequential  # noqa: F401
+    from pytest_modelgate.decide import sequential as _sequential  # noqa: F401
 
     HAVE_SEQUENTIAL = "sequential" in inspect.signature(comparisons.compare).parameters
     _CAPITAL_PATH = getattr(_sequential, "_log_capital_path", None)
     SEQUENTIAL_WHY = "" if HAVE_SEQUENTIAL else "comparisons.compare has no `sequential` argument"
 except ImportError as exc:
-    HAVE_SEQUENTIAL, SEQUENTIAL_WHY = False, f"pytest_modelgate.sequential: {exc}"
+    HAVE_SEQUENTIAL, SEQUENTIAL_WHY = False, f"pytest_modelgate.decide.sequential: {exc}"
     _CAPITAL_PATH = None
 
 try:  # the engine's batching, so the study measures what a run does
-    from pytest_modelgate.engine import SEQUENTIAL_BATCHES, SEQUENTIAL_MIN_BATCH
+    from pytest_modelgate.run.engine import SEQUENTIAL_BATCHES, SEQUENTIAL_MIN_BATCH
 except ImportError:
     SEQUENTIAL_BATCHES, SEQUENTIAL_MIN_BATCH = 20, 20
 # The study gives the candidate's Evidence the horizon a sequential run knows (N); say so when

@@ -1,4 +1,4 @@
-"""Tests for pytest_modelgate.cache: the response cache a killed run resumes from.
+"""Tests for pytest_modelgate.models.cache: the response cache a killed run resumes from.
 
 Direct tests on real files in tmp_path: several threads and several real processes write at
 once, a writer is SIGKILLed mid-stream, and bad files (random bytes, another application's
@@ -21,14 +21,14 @@ from pathlib import Path
 
 import pytest
 
-from pytest_modelgate.cache import ResponseCache, default_cache_path
-from pytest_modelgate.providers import Completion, request_key
+from pytest_modelgate.models.cache import ResponseCache, default_cache_path
+from pytest_modelgate.models.provider import Completion, request_key
 
 # The child processes below import the cache and write entries "<tag>-<i>" keyed like key().
 CHILD_PRELUDE = """
 import hashlib, os, sys, time
-from pytest_modelgate.cache import ResponseCache
-from pytest_modelgate.providers import Completion
+from pytest_modelgate.models.cache import ResponseCache
+from pytest_modelgate.models.provider import Completion
 def key(name): return hashlib.sha256(name.encode()).hexdigest()
 def start_together(): time.sleep(max(0.0, float(os.environ["START_AT"]) - time.time()))
 """

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from conftest import write_jsonl
 
-from pytest_modelgate.formats import agent_item
-from pytest_modelgate.providers import ProviderContext
-from pytest_modelgate.providers.openai import OpenAICompatibleProvider
-from pytest_modelgate.schema import ModelSpec
-from pytest_modelgate.solvers.react import parse_action, react
-from pytest_modelgate.stats import pass_at_k
+from pytest_modelgate.config.schema import ModelSpec
+from pytest_modelgate.data.formats import agent_item
+from pytest_modelgate.decide.stats import pass_at_k
+from pytest_modelgate.models.provider import ProviderContext
+from pytest_modelgate.models.providers.openai import OpenAICompatibleProvider
+from pytest_modelgate.run.solvers.react import parse_action, react
 
 SANDBOX = "{timeout_s: 3, cpu_s: 2, memory_mb: 256, max_processes: 32, max_file_mb: 1}"
 

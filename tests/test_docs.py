@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from pytest_modelgate.formats import BUILTIN_FORMATS
-from pytest_modelgate.providers import builtin_providers
-from pytest_modelgate.schema import (
+from pytest_modelgate.config.ladders import BUILTIN_LADDERS
+from pytest_modelgate.config.schema import (
     _BASELINE_KEYS,
     _BENCHMARK_KEYS,
     _FLOOR_KEYS,
@@ -25,10 +24,11 @@ from pytest_modelgate.schema import (
     Vocabulary,
     parse_gate_file,
 )
-from pytest_modelgate.scorers import BUILTIN_SCORERS
-from pytest_modelgate.settings import OPTIONS
-from pytest_modelgate.solvers import builtin_solvers
-from pytest_modelgate.tiers import BUILTIN_LADDERS
+from pytest_modelgate.data.formats import BUILTIN_FORMATS
+from pytest_modelgate.models.providers import builtin_providers
+from pytest_modelgate.plugin.settings import OPTIONS
+from pytest_modelgate.run.scorers import BUILTIN_SCORERS
+from pytest_modelgate.run.solvers import builtin_solvers
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"
@@ -162,7 +162,11 @@ def test_the_complete_example_parses(tmp_path):
     (tmp_path / "baselines").mkdir()
     (tmp_path / "runs").mkdir()
     data = ("cyber_mcq", "honesty", "ctf", "bio_open", "code")
-    for name in (*(f"data/{d}.jsonl" for d in data), "baselines/peer.results.json", "runs/rc2.eval"):
+    for name in (
+        *(f"data/{d}.jsonl" for d in data),
+        "baselines/peer.results.json",
+        "runs/rc2.eval",
+    ):
         (tmp_path / name).write_text("", encoding="utf-8")
     path = tmp_path / "example.gate.yaml"
     path.write_text(complete_example(), encoding="utf-8")

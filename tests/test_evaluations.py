@@ -13,7 +13,7 @@ import pytest
 from conftest import write_jsonl
 from openai_server import OpenAIServer, scripted_reply
 
-from pytest_modelgate.stats import pass_at_k
+from pytest_modelgate.decide.stats import pass_at_k
 
 
 def judge_reply(messages: Sequence[Mapping[str, str]]) -> str:

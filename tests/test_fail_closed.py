@@ -6,7 +6,7 @@ import json
 
 from conftest import mcq_rows, write_jsonl
 
-from pytest_modelgate.providers.openai import public_url
+from pytest_modelgate.models.http import public_url
 
 GATE = """
 version: 1

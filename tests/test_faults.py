@@ -11,7 +11,7 @@ import time
 
 from conftest import mcq_rows, write_jsonl
 
-from pytest_modelgate.cache import ResponseCache
+from pytest_modelgate.models.cache import ResponseCache
 
 FAULTS = {"429": 0.05, "503": 0.03, "500": 0.02, "drop": 0.02, "slow": 0.01, "malformed": 0.02}
 

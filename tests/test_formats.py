@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from conftest import write_jsonl
 
-from pytest_modelgate.datasets import DatasetError, load_dataset
-from pytest_modelgate.formats import BUILTIN_FORMATS
+from pytest_modelgate.data.datasets import DatasetError, load_dataset
+from pytest_modelgate.data.formats import BUILTIN_FORMATS
 
 MASK = {
     "id": "m1",

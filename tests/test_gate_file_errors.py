@@ -20,16 +20,6 @@ from typing import Any
 import pytest
 from conftest import mcq_rows, write_jsonl
 
-# pytester's in-process runs restore sys.modules afterwards, so what the plugin imports lazily
-# would be imported afresh by every run, while `from . import defaults` in plugin.py keeps
-# handing out the first run's module (its formats raise a RowError class that the fresh
-# engine does not catch). Imported once here, every run shares one copy of each module.
-import pytest_modelgate.collect  # noqa: F401,I001  (engine, session, schema, datasets, ...)
-import pytest_modelgate.defaults  # noqa: F401
-from pytest_modelgate.providers import builtin_providers
-
-builtin_providers()  # imports the provider modules (and requests) once
-
 GATE = "release.gate.yaml"
 
 # The line numbers in every case refer to this text; keep it stable.
@@ -832,7 +822,10 @@ EVALUATION_CASES = {
         hint="file not found",
     ),
     "tasks-not-strings": case(
-        ("    scores:\n      cyber-mcq: {score: 0.5", "    tasks: {cyber-mcq: [a]}\n    scores:\n      cyber-mcq: {score: 0.5"),
+        (
+            "    scores:\n      cyber-mcq: {score: 0.5",
+            "    tasks: {cyber-mcq: [a]}\n    scores:\n      cyber-mcq: {score: 0.5",
+        ),
         line=15,
         key="baselines.peer.tasks.cyber-mcq",
         hint="expected a non-empty string, got a list",

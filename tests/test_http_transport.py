@@ -26,11 +26,11 @@ from typing import Any
 
 import pytest
 
-from pytest_modelgate.providers import ProviderContext, ProviderError
-from pytest_modelgate.providers.anthropic import AnthropicProvider
-from pytest_modelgate.providers.http import public_url
-from pytest_modelgate.providers.openai import OpenAICompatibleProvider
-from pytest_modelgate.schema import ModelSpec
+from pytest_modelgate.config.schema import ModelSpec
+from pytest_modelgate.models.http import public_url
+from pytest_modelgate.models.provider import ProviderContext, ProviderError
+from pytest_modelgate.models.providers.anthropic import AnthropicProvider
+from pytest_modelgate.models.providers.openai import OpenAICompatibleProvider
 
 KEY = "sk-modelgate-transport-7f3a91"
 OK = json.dumps({"choices": [{"message": {"role": "assistant", "content": "hello"}}]}).encode()

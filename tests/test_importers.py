@@ -20,9 +20,10 @@ from typing import Any
 import pytest
 from conftest import mcq_rows, write_jsonl
 
-from pytest_modelgate.datasets import item_id
-from pytest_modelgate.importers.lm_eval import task_of_samples_file
-from pytest_modelgate.results import BaselineFileError, load_baseline
+from pytest_modelgate.data.datasets import item_id
+from pytest_modelgate.results.document import load_baseline
+from pytest_modelgate.results.errors import BaselineFileError
+from pytest_modelgate.results.importers.lm_eval import task_of_samples_file
 
 FIXTURES = Path(__file__).parent / "fixtures" / "importers"
 INSPECT_LOG = FIXTURES / "inspect" / "toy_mcq.json"

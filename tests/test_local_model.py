@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_modelgate.providers.local import LocalServers, embedded_model_path
+from pytest_modelgate.models.providers.local import LocalServers, embedded_model_path
 
 REPO = Path(__file__).resolve().parents[1]
 CYBER = REPO / "gates" / "data" / "cyber_mcq.jsonl"

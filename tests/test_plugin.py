@@ -71,8 +71,8 @@ def test_plain_pytest_does_not_import_the_engine(pytester):
     code = textwrap.dedent("""
         import sys, pytest
         ret = pytest.main(["-q", "-p", "no:cacheprovider"])
-        heavy = [m for m in ("requests", "yaml", "junit_xml", "pytest_modelgate.engine",
-                             "pytest_modelgate.schema") if m in sys.modules]
+        heavy = [m for m in ("requests", "yaml", "junit_xml", "pytest_modelgate.run.engine",
+                             "pytest_modelgate.config.schema") if m in sys.modules]
         print("HEAVY", heavy)
         sys.exit(ret)
     """)
@@ -86,8 +86,8 @@ def test_plain_pytest_does_not_import_the_engine(pytester):
 def test_conftest_adds_a_scorer_a_format_a_ladder_and_a_provider(pytester, write_gate):
     """Everything built in can also come from a user's conftest.py through the hooks."""
     pytester.makeconftest("""
-        from pytest_modelgate.datasets import Item
-        from pytest_modelgate.providers import Completion
+        from pytest_modelgate.data.datasets import Item
+        from pytest_modelgate.models.provider import Completion
 
         class EchoProvider:
             aggregate_scores = None

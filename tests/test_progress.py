@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from conftest import mcq_rows, write_jsonl
 
-from pytest_modelgate.progress import Progress
+from pytest_modelgate.run.progress import Progress
 
 
 class Clock:

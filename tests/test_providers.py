@@ -15,11 +15,19 @@ from anthropic_server import AnthropicServer
 from conftest import mcq_rows, write_jsonl
 from openai_server import scripted_reply
 
-from pytest_modelgate.providers import Completion, ProviderContext, ProviderError, request_key
-from pytest_modelgate.providers.anthropic import AnthropicProvider, messages_body, usage_fields
-from pytest_modelgate.providers.python import PythonFunctionProvider
-from pytest_modelgate.providers.replay import ReplayProvider, ResponseRecorder, load_recording
-from pytest_modelgate.schema import ModelSpec
+from pytest_modelgate.config.schema import ModelSpec
+from pytest_modelgate.models.provider import Completion, ProviderContext, ProviderError, request_key
+from pytest_modelgate.models.providers.anthropic import (
+    AnthropicProvider,
+    messages_body,
+    usage_fields,
+)
+from pytest_modelgate.models.providers.python import PythonFunctionProvider
+from pytest_modelgate.models.providers.replay import (
+    ReplayProvider,
+    ResponseRecorder,
+    load_recording,
+)
 
 SECRET = "sk-ant-modelgate-test-5e2b9c"
 PEER_70 = "baselines:\n  peer:\n    scores: {toy-mcq: {score: 0.70, n: 1000}}"
@@ -60,7 +68,7 @@ def anthropic_model(url: str, extra: str = "") -> str:
 # A format like mcq that also sends a system prompt, added the way users add formats.
 SYSTEM_FORMAT_CONFTEST = """
 import dataclasses
-from pytest_modelgate.formats import mcq_item
+from pytest_modelgate.data.formats import mcq_item
 
 def pytest_modelgate_add_formats(formats):
     def with_system(row, item_id):

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_modelgate.formats import code_item
-from pytest_modelgate.sandbox import (
+from pytest_modelgate.data.formats import code_item
+from pytest_modelgate.run.sandbox import (
     NEWNET,
     NEWUSER,
     Containment,
@@ -29,8 +29,9 @@ from pytest_modelgate.sandbox import (
     run,
     workdir,
 )
-from pytest_modelgate.scorers import BUILTIN_SCORERS, ScoringContext, bind_scorer
-from pytest_modelgate.solvers import Sample
+from pytest_modelgate.run.scorer import ScoringContext, bind_scorer
+from pytest_modelgate.run.scorers import BUILTIN_SCORERS
+from pytest_modelgate.run.solver import Sample
 
 LIMITS = Limits(timeout_s=2, cpu_s=1, memory_mb=256, max_processes=16, max_file_mb=1)
 BOX = available_containment()

@@ -1,4 +1,4 @@
-"""Tests for pytest_modelgate.sequential: anytime-valid confidence sequences and Holm.
+"""Tests for pytest_modelgate.decide.sequential: anytime-valid confidence sequences and Holm.
 
 The point of a confidence sequence is that it may be looked at after every batch: over many
 simulated streams with a known true mean, the fraction in which the truth EVER leaves the CS
@@ -21,8 +21,8 @@ from itertools import accumulate
 
 import pytest
 
-from pytest_modelgate import sequential
-from pytest_modelgate.sequential import (
+from pytest_modelgate.decide import sequential
+from pytest_modelgate.decide.sequential import (
     absolute_sequence,
     holm,
     holm_adjusted_confidence,
@@ -30,7 +30,7 @@ from pytest_modelgate.sequential import (
     paired_sequence,
     unpaired_sequence,
 )
-from pytest_modelgate.stats import wilson_aggregate, wilson_interval
+from pytest_modelgate.decide.stats import wilson_aggregate, wilson_interval
 
 CONF = 0.95
 STREAMS, LENGTH, BATCH = 1000, 1000, 25
@@ -368,7 +368,7 @@ def test_horizon_reaches_every_comparison():
 
 
 def test_compare_passes_the_evidence_horizon():
-    from pytest_modelgate.comparisons import Evidence, compare
+    from pytest_modelgate.decide.comparisons import Evidence, compare
 
     pairs = draw_pairs(random.Random(25), 200)
     ids = [f"i{k}" for k in range(200)]

@@ -7,7 +7,7 @@ import json
 import pytest
 from conftest import mcq_rows, write_jsonl
 
-from pytest_modelgate.spending import Budget, BudgetExceeded, RateLimiter, estimate_tokens
+from pytest_modelgate.models.spending import Budget, BudgetExceeded, RateLimiter, estimate_tokens
 
 GATE = """
 version: 1

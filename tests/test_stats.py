@@ -1,4 +1,4 @@
-"""Tests for pytest_modelgate.stats: published worked examples, then simulations with known truth.
+"""Tests for pytest_modelgate.decide.stats: published worked examples, then simulations with known truth.
 
 The simulations are the point: an interval is only worth gating a release on if, over many
 simulated evals with a known true rate, it covers the truth about as often as it claims. All
@@ -17,7 +17,7 @@ from statistics import fmean, pstdev
 
 import pytest
 
-from pytest_modelgate.stats import (
+from pytest_modelgate.decide.stats import (
     CONTINUITY_BELOW,
     Estimate,
     aggregate_difference,

@@ -7,13 +7,14 @@ import time
 
 import pytest
 
-from pytest_modelgate.datasets import Item, item_id
-from pytest_modelgate.formats import mcq_item
-from pytest_modelgate.providers.openai import retry_after_seconds
-from pytest_modelgate.scorers import BUILTIN_SCORERS
-from pytest_modelgate.scorers.choice import picked_letter
-from pytest_modelgate.tiers import BUILTIN_LADDERS, Ladder, decide_floor, decide_threshold
-from pytest_modelgate.yamlsource import expand_env
+from pytest_modelgate.config.ladders import BUILTIN_LADDERS, Ladder
+from pytest_modelgate.config.source import expand_env
+from pytest_modelgate.data.datasets import Item, item_id
+from pytest_modelgate.data.formats import mcq_item
+from pytest_modelgate.decide.tiers import decide_floor, decide_threshold
+from pytest_modelgate.models.http import retry_after_seconds
+from pytest_modelgate.run.scorers import BUILTIN_SCORERS
+from pytest_modelgate.run.scorers.choice import picked_letter
 
 CHOICES = ("Paris", "London", "Berlin", "Rome")
 

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from packaging.requirements import Requirement
 
-from pytest_modelgate.settings import OPTIONS
+from pytest_modelgate.plugin.settings import OPTIONS
 
 try:
     import tomllib

@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..engine import BenchmarkResult, DomainResult, GateRun, LoadedGate
-from ..results import build_results
-from ..tiers import Ladder
+from pytest_modelgate.config.ladders import Ladder
+from pytest_modelgate.results.document import build_results
+from pytest_modelgate.run.engine import BenchmarkResult, DomainResult, GateRun, LoadedGate
 
 
 @dataclass

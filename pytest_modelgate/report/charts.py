@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import ModelReport
+from pytest_modelgate.report import ModelReport
 
 GOOD, BAD, UNDECIDED = "good", "bad", "undecided"
 _SIDE = {"cleared": GOOD, "met": GOOD, "crossed": BAD, "failed": BAD, "inconclusive": UNDECIDED}

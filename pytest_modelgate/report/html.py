@@ -14,9 +14,23 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .. import __version__
-from . import ModelReport, evaluation_notes, exclusion_notes, rows, spend_line, verdict_line
-from .charts import BAD, GOOD, BenchmarkChart, ReferenceMark, difference_extent, domain_charts
+from pytest_modelgate import __version__
+from pytest_modelgate.report import (
+    ModelReport,
+    evaluation_notes,
+    exclusion_notes,
+    rows,
+    spend_line,
+    verdict_line,
+)
+from pytest_modelgate.report.charts import (
+    BAD,
+    GOOD,
+    BenchmarkChart,
+    ReferenceMark,
+    difference_extent,
+    domain_charts,
+)
 
 
 @dataclass(frozen=True)

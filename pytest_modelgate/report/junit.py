@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from junit_xml import TestCase, TestSuite, to_xml_report_string
 
-from ..engine import domain_failed_message
-from . import ModelReport, spend_line, verdict_line
+from pytest_modelgate.report import ModelReport, spend_line, verdict_line
+from pytest_modelgate.run.engine import domain_failed_message
 
 
 def render_junit(reports: list[ModelReport]) -> str:

@@ -6,8 +6,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from . import ModelReport, evaluation_notes, exclusion_notes, rows, spend_line, verdict_line
-from .charts import BenchmarkChart, domain_charts
+from pytest_modelgate.report import (
+    ModelReport,
+    evaluation_notes,
+    exclusion_notes,
+    rows,
+    spend_line,
+    verdict_line,
+)
+from pytest_modelgate.report.charts import BenchmarkChart, domain_charts
 
 _HEAD = (
     "| benchmark | threshold | score [CI] | n | reference | method | difference [CI] "

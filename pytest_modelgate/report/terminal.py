@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from . import ModelReport, evaluation_notes, exclusion_notes, rows, spend_line, verdict_line
+from pytest_modelgate.report import (
+    ModelReport,
+    evaluation_notes,
+    exclusion_notes,
+    rows,
+    spend_line,
+    verdict_line,
+)
 
 _FIELDS = (
     "domain",

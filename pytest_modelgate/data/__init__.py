@@ -1,0 +1,1 @@
+"""Datasets and the format adapters that turn their rows into prompts."""

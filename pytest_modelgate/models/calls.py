@@ -1,0 +1,124 @@
+"""One model's calls, with everything a run promises around each: the response cache,
+budgets, the rate limiter, the recorder, and the usage and cost they add up to.
+
+The candidate's solver and a judge's grading both call through a ``ModelCaller``,
+so a judge's answers are cached, budgeted and counted like the candidate's.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from pytest_modelgate.models.provider import Completion, Provider, request_key
+from pytest_modelgate.models.spending import (
+    Budget,
+    RateLimiter,
+    cost_of,
+    estimate_tokens,
+    usage_tokens,
+)
+
+
+class AnswerStore(Protocol):
+    """The response cache as evaluation sees it (``cache.ResponseCache``)."""
+
+    def get(self, key: str) -> Completion | None: ...
+
+    def put(self, key: str, completion: Completion) -> None: ...
+
+
+class AnswerLog(Protocol):
+    """Where every answer is also written (``providers.replay.ResponseRecorder``)."""
+
+    def record(
+        self,
+        provider: str,
+        model: str | None,
+        params: Mapping[str, Any],
+        messages: Sequence[Mapping[str, str]],
+        completion: Completion,
+    ) -> None: ...
+
+
+def epoch_params(params: Mapping[str, Any], epoch: int, epochs: int) -> dict[str, Any]:
+    """Distinct seeds per epoch, so repeated samples are not copies of one another."""
+    out = dict(params)
+    if epochs > 1:
+        out["seed"] = int(out.get("seed", 0)) + epoch
+    return out
+
+
+class ModelCaller:
+    """Thread-safe: the evaluation's worker threads share one per model."""
+
+    def __init__(
+        self,
+        provider: Provider,
+        *,
+        cache: AnswerStore | None = None,
+        limiter: RateLimiter | None = None,
+        budgets: Sequence[Budget] = (),
+        prices: Mapping[str, float] | None = None,
+        recorder: AnswerLog | None = None,
+    ) -> None:
+        self.provider = provider
+        # The cache key names the model as the provider describes it (e.g. the local GGUF file).
+        described = provider.describe()
+        self.identity = (
+            described.get("provider", provider.spec.provider),
+            described.get("model", provider.spec.model),
+        )
+        # A replay answers from its own file; caching it would hide a newer recording.
+        self.cache = cache if getattr(provider, "cacheable", True) else None
+        self.limiter, self.budgets, self.prices, self.recorder = limiter, budgets, prices, recorder
+        self._lock = threading.Lock()
+        self.calls = 0  # answers requested from the model
+        self.cached = 0  # answers taken from the cache instead
+        self.usage: dict[str, int] = {}
+        self.usage_estimated = False  # some answers came without usage fields
+        self.cost = 0.0
+
+    def ask(self, messages: Sequence[Mapping[str, str]], params: Mapping[str, Any]) -> Completion:
+        # The key (a canonical JSON dump and a hash) is only worth making for the cache.
+        key = request_key(*self.identity, params, messages) if self.cache is not None else ""
+        hit = self.cache.get(key) if self.cache is not None else None
+        if hit is not None:
+            with self._lock:
+                self.cached += 1
+            completion = hit
+        else:
+            completion = self._call(messages, params, key)
+        if self.recorder is not None:  # cache hits too: the recording is always complete
+            self.recorder.record(*self.identity, params, messages, completion)
+        return completion
+
+    def _call(
+        self, messages: Sequence[Mapping[str, str]], params: Mapping[str, Any], key: str
+    ) -> Completion:
+        for budget in self.budgets:
+            budget.reserve_call()  # stops before a call the budget cannot pay for
+        guess = sum(estimate_tokens(messages)) + int(params.get("max_tokens", 0))
+        if self.limiter is not None:
+            self.limiter.acquire(guess)
+        completion = self.provider.complete(messages, params)
+        if self.cache is not None:
+            self.cache.put(key, completion)  # committed now: a killed run keeps this answer
+        reported = usage_tokens(completion.usage)
+        prompt, output = reported or estimate_tokens(messages, completion.text)
+        cost = cost_of(prompt, output, self.prices) if self.prices else 0.0
+        for budget in self.budgets:
+            budget.charge(prompt + output, cost)
+        if self.limiter is not None:
+            self.limiter.settle(guess, prompt + output)
+        with self._lock:
+            self.calls += 1
+            self.usage_estimated = self.usage_estimated or reported is None
+            self.cost += cost
+            for name, value in completion.usage.items():
+                self.usage[name] = self.usage.get(name, 0) + value
+            if reported is None:
+                self.usage["prompt_tokens"] = self.usage.get("prompt_tokens", 0) + prompt
+                self.usage["completion_tokens"] = self.usage.get("completion_tokens", 0) + output
+        return completion

@@ -1,0 +1,78 @@
+"""Model providers: one module per API family, built by name from a ``models:`` entry.
+
+Built-ins register through ``pytest_modelgate_add_providers`` like any plugin's.
+A provider answers chat messages (``complete``) or, for published tables, holds
+aggregate scores (``aggregate_scores``) and answers nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from pytest_modelgate.config.schema import AggregateScore, ModelSpec
+
+Message = Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    usage: Mapping[str, int] = field(default_factory=dict)
+
+
+class ProviderError(RuntimeError):
+    """The model could not answer; messages name the model and URL, never a key."""
+
+
+class Provider(Protocol):
+    spec: ModelSpec
+    aggregate_scores: Mapping[str, AggregateScore] | None
+
+    def complete(self, messages: Sequence[Message], params: Mapping[str, Any]) -> Completion: ...
+
+    def describe(self) -> dict[str, Any]:
+        """What results.json records as ``candidate`` (never secrets)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class ProviderContext:
+    """Session-wide resources a provider may share (e.g. the one local model server)."""
+
+    work_dir: Path
+    services: dict[str, Any] = field(default_factory=dict)
+
+
+ProviderFactory = Callable[[ModelSpec, ProviderContext], Provider]
+
+
+def request_key(
+    provider: str, model: str | None, params: Mapping[str, Any], messages: Sequence[Message]
+) -> str:
+    """What determines an answer, hashed: the API family, model, params and exact messages.
+    Never headers or keys, so caches and recordings hold no secrets and survive key rotation."""
+    canonical = json.dumps(
+        {"provider": provider, "model": model, "params": params, "messages": list(messages)},
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def describe_spec(spec: ModelSpec, **extra: Any) -> dict[str, Any]:
+    return {
+        "name": spec.name,
+        "provider": spec.provider,
+        "model": spec.model,
+        "params": dict(spec.params),
+        **extra,
+    }

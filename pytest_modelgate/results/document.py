@@ -1,0 +1,221 @@
+"""results.json, schema version 1 (DESIGN §6): written by every run, read back as a baseline.
+
+Pure: no pytest. The keys listed in DESIGN §6 are a contract other tools rely
+on; add keys freely, never rename or drop one.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pytest_modelgate import __version__
+from pytest_modelgate.decide.comparisons import Evidence
+from pytest_modelgate.results.errors import BaselineFileError
+
+RESULTS_SCHEMA = 1
+
+
+def _rounded(value: float | None, digits: int = 6) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def benchmark_entry(result: Any) -> dict[str, Any]:
+    """The §6 entry of one benchmark, from an ``engine.BenchmarkResult``."""
+    est = result.estimate
+    entry: dict[str, Any] = {
+        "domain": result.spec.domain,
+        "dataset_sha256": result.dataset_sha256,
+        "n": est.n if est else result.n_planned,
+        "score": _rounded(est.value) if est else None,
+        "ci": [_rounded(est.low), _rounded(est.high)] if est else None,
+        "interval_method": est.method if est else None,
+        "epochs": result.spec.epochs,
+        "metric": result.spec.metric,
+        "k": result.spec.k,
+        "samples": result.samples,
+        "refusals": result.refusals,
+        "abstained": result.abstained,
+        "sampling": "sequential" if result.sequential else "fixed",
+        "items_available": result.n_planned,
+        "stopped_after": result.stopped_after,
+        "higher_is_safer": result.spec.higher_is_safer,
+        "calls": result.calls,
+        "usage": dict(result.usage),
+        "usage_estimated": result.usage_estimated,
+        "cost": None if result.cost is None else round(result.cost, 6),
+        "cached": result.cached,
+        "errors": result.errors,
+        "tier": result.tier,
+        "error": result.error,
+        "thresholds": [threshold_entry(t) for t in result.thresholds],
+        "floors": [threshold_entry(t) for t in result.floors],
+        "items": dict(result.evidence.items) if result.evidence and result.evidence.items else {},
+    }
+    if result.spec.params:
+        entry["params"] = dict(result.spec.params)  # over the candidate's, for this benchmark
+    if result.judge is not None:
+        entry["judge"] = result.judge
+    if result.sandbox is not None:
+        entry["sandbox"] = result.sandbox
+    if result.transcripts:
+        entry["transcripts"] = result.transcripts
+    return entry
+
+
+def threshold_entry(t: Any) -> dict[str, Any]:
+    c = t.comparison
+    return {
+        "id": t.spec.id,
+        "kind": t.spec.kind,
+        "reference": _rounded(c.reference) if c else None,
+        "reference_source": c.reference_source if c else None,
+        "method": t.method,
+        "interval_method": c.diff.method if c else None,
+        "margin": t.spec.margin,
+        "outcome": t.outcome,
+        "tier": t.spec.tier,
+        "diff": _rounded(c.diff.value) if c else None,
+        "diff_ci": [_rounded(c.diff.low), _rounded(c.diff.high)] if c else None,
+        "minimum_detectable_difference": _rounded(t.mdd),
+        "verdict": t.verdict,
+    }
+
+
+def build_results(
+    *,
+    candidate: Mapping[str, Any],
+    release: Mapping[str, Any],
+    domains: Mapping[str, Mapping[str, Any]],
+    benchmarks: Mapping[str, Any],
+    smoke: bool,
+    confidence: float,
+    decision: str,
+    multiplicity: str = "none",
+    baselines: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    return {
+        "schema": RESULTS_SCHEMA,
+        "modelgate_version": __version__,
+        "smoke": smoke,
+        "confidence": confidence,
+        "decision": decision,
+        "multiplicity": multiplicity,
+        "candidate": dict(candidate),
+        "release": dict(release),
+        "domains": {name: dict(d) for name, d in domains.items()},
+        "baselines": {name: dict(b) for name, b in (baselines or {}).items()},
+        "benchmarks": {name: benchmark_entry(b) for name, b in benchmarks.items()},
+    }
+
+
+def write_json(path: Path, data: Mapping[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    # default=str: YAML may hand us dates in params; allow_nan=False: always valid JSON.
+    text = json.dumps(data, indent=2, default=str, allow_nan=False)
+    tmp.write_text(text + "\n", encoding="utf-8")
+    tmp.replace(path)  # readers never see half a file
+
+
+def load_baseline(
+    path: Path, name: str, tasks: Mapping[str, str] | None = None
+) -> dict[str, Evidence | None]:
+    """Per-benchmark evidence from a results file: ours (schema 1), an Inspect log (.eval or
+    .json) or lm-evaluation-harness output (results_*.json, samples_*.jsonl), told apart by
+    content. ``tasks`` maps a benchmark to its name in the file; without it each task counts
+    for the benchmark of the same name. A benchmark that errored in our run maps to None."""
+    from pytest_modelgate.results.importers import (
+        by_benchmark,
+        inspect_logs,
+        lm_eval,
+    )  # only imports pay for them
+
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise BaselineFileError(path, "", f"cannot read: {exc.strerror}") from None
+    if raw.startswith(b"PK\x03\x04"):  # a zip: Inspect's .eval
+        from pytest_modelgate.results.importers.eval_archive import read_eval_archive
+
+        return dict(inspect_logs.load_inspect_log(path, read_eval_archive(path, raw), name, tasks))
+    if path.suffix.lower() == ".jsonl":
+        return dict(lm_eval.load_lm_eval_samples(path, raw, name, tasks))
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except ValueError as exc:  # UnicodeDecodeError is one
+        raise BaselineFileError(path, "", f"not valid JSON: {exc}") from None
+    if inspect_logs.is_inspect_log(data):
+        return dict(inspect_logs.load_inspect_log(path, data, name, tasks))
+    if lm_eval.is_lm_eval_results(data):
+        return dict(lm_eval.load_lm_eval_results(path, data, name, tasks))
+    evidence = _our_results(path, data, name)
+    return by_benchmark(path, list(evidence), evidence.__getitem__, tasks, "benchmarks.{}".format)
+
+
+def _our_results(path: Path, data: Any, name: str) -> dict[str, Evidence | None]:
+    if not isinstance(data, dict) or data.get("schema") != RESULTS_SCHEMA:
+        raise BaselineFileError(
+            path,
+            "schema",
+            f"not a pytest-modelgate results file of schema "
+            f"{RESULTS_SCHEMA} (record one with --modelgate-record-baseline), nor an Inspect "
+            "log (.eval, .json) or lm-evaluation-harness output (results_*.json, samples_*.jsonl)",
+        )
+    if data.get("smoke"):
+        raise BaselineFileError(
+            path,
+            "smoke",
+            "a smoke run (--modelgate-limit) cannot serve as a baseline; record it from a full run",
+        )
+    benchmarks = data.get("benchmarks")
+    if not isinstance(benchmarks, dict):
+        raise BaselineFileError(path, "benchmarks", "missing or not a mapping")
+    evidence = {}
+    for bench, entry in benchmarks.items():
+        key = f"benchmarks.{bench}"
+        if not isinstance(entry, dict):
+            raise BaselineFileError(path, key, "not a mapping")
+        if entry.get("error"):
+            evidence[bench] = None
+            continue
+        score, n, items = entry.get("score"), entry.get("n"), entry.get("items") or None
+        if not _is_number(score) or not 0 <= score <= 1:
+            raise BaselineFileError(
+                path, f"{key}.score", f"expected a number in [0, 1], got {score!r}"
+            )
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            raise BaselineFileError(path, f"{key}.n", f"expected a positive integer, got {n!r}")
+        if items is not None and (
+            not isinstance(items, dict)
+            or not all(_is_number(v) and 0 <= v <= 1 for v in items.values())
+        ):
+            raise BaselineFileError(
+                path, f"{key}.items", "expected a mapping of item id to a score in [0, 1]"
+            )
+        if items is not None and (
+            len(items) != n or abs(math.fsum(items.values()) / n - score) > 1e-5
+        ):
+            raise BaselineFileError(
+                path,
+                f"{key}.items",
+                f"{len(items)} items averaging "
+                f"{math.fsum(items.values()) / len(items):.6f} do not match n={n}, score={score}",
+            )
+        kind = "per-item results" if items else "aggregate"
+        evidence[bench] = Evidence(
+            f"{name} ({kind}, {Path(path).name})",
+            float(score),
+            n,
+            {str(k): float(v) for k, v in items.items()} if items else None,
+            name=name,
+        )
+    return evidence
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

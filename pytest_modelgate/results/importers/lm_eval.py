@@ -1,0 +1,235 @@
+"""lm-evaluation-harness outputs as baseline evidence.
+
+``results_<date>.json`` (lm_eval/loggers/evaluation_tracker.py): fields read are
+``results.<task>."<metric>,<filter>"``, ``n-samples.<task>.effective`` and ``groups`` /
+``group_subtasks`` (a group mixes tasks; it is not one). Alone it gives an aggregate:
+unpaired. ``samples_<task>_<date>.jsonl`` (``--log_samples``): per line ``doc``,
+``doc_id``, ``filter`` and the metric's value. A results file reads the samples files
+written beside it in the same run (same date), so one path gives per-item evidence.
+
+The metric is ``acc`` (multiple choice) or else ``exact_match`` (generate_until), on the
+``none`` filter or else the first one the task lists; the source string names both.
+
+Item ids: ``item_id(doc)``, as our datasets derive them (the row's ``id``, else a hash of
+the row), so a sample pairs with the same row of the gate's JSONL. lm-eval's ``doc_id`` is
+only the row's position: used when the samples carry no ``doc``, and flagged so.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from pytest_modelgate.data.datasets import item_id
+from pytest_modelgate.decide.comparisons import Evidence
+from pytest_modelgate.results.errors import BaselineFileError
+from pytest_modelgate.results.importers import (
+    by_benchmark,
+    count,
+    mapping,
+    per_item_evidence,
+    proportion,
+)
+
+METRICS = ("acc", "exact_match")
+_DATE = r"\d{4}-\d\d-\d\dT[\d.\-]+"  # lm-eval's date_id: isoformat with ':' as '-'
+
+
+def is_lm_eval_results(data: Any) -> bool:
+    return (
+        isinstance(data, dict)
+        and isinstance(data.get("results"), dict)
+        and any(k in data for k in ("n-samples", "configs", "versions", "lm_eval_version"))
+    )
+
+
+def load_lm_eval_results(
+    path: Path, data: Mapping[str, Any], name: str, tasks: Mapping[str, str] | None
+) -> dict[str, Evidence]:
+    results = data["results"]
+    listed, subtasks = data.get("groups"), data.get("group_subtasks")
+    groups = set(listed if isinstance(listed, dict) else ()) | {
+        g for g, tasks_in in (subtasks if isinstance(subtasks, dict) else {}).items() if tasks_in
+    }
+    # Without tasks: every task, groups skipped; with tasks, a group named is an error.
+    available = list(results) if tasks else [t for t in results if t not in groups]
+
+    def build(task: str) -> Evidence:
+        key = f"results.{task}"
+        if task in groups:
+            raise BaselineFileError(
+                path, key, "a group, whose score mixes several tasks; map the benchmark to one task"
+            )
+        metric, filt, value = _aggregate(path, key, mapping(path, key, results[task]))
+        n = _effective_n(path, data, task)
+        rows = _samples_for(path, data, task)
+        if rows is None:
+            return Evidence(
+                f"{name} (lm-eval results, aggregate {_label(metric, filt)}, {path.name})",
+                value,
+                n,
+                name=name,
+            )
+        where, lines = rows
+        evidence = _per_item(where, lines, name, metric, filt)
+        if evidence.n != n or abs(evidence.score - value) > 1e-6:
+            raise BaselineFileError(
+                where,
+                "",
+                f"{evidence.n} items averaging {evidence.score:.6f} do not match {path.name} "
+                f"(n={n}, {metric}={value}): the files come from different runs",
+            )
+        return evidence
+
+    return by_benchmark(path, available, build, tasks, lambda t: f"results.{t}")
+
+
+def load_lm_eval_samples(
+    path: Path, raw: bytes, name: str, tasks: Mapping[str, str] | None
+) -> dict[str, Evidence]:
+    task = task_of_samples_file(path)
+    evidence = _per_item(path, _jsonl(path, raw), name)
+    return by_benchmark(path, [task], lambda _: evidence, tasks, lambda _: "task (file name)")
+
+
+def task_of_samples_file(path: Path) -> str:
+    """``samples_<task>_<date>.jsonl`` -> task; any other name -> the name without suffix."""
+    stem = path.name.removesuffix(".jsonl")
+    found = re.fullmatch(rf"samples_(.+)_{_DATE}", stem)
+    if found:
+        return found.group(1)
+    return stem.removeprefix("samples_") or stem
+
+
+def _aggregate(path: Path, key: str, entry: Mapping[str, Any]) -> tuple[str, str, float]:
+    """(metric, filter, value) of the task's primary metric."""
+    for metric in METRICS:
+        filters = [k.split(",", 1)[1] for k in entry if k.startswith(f"{metric},")]
+        if filters:
+            filt = "none" if "none" in filters else filters[0]
+            value = proportion(path, f"{key}.{metric},{filt}", entry[f"{metric},{filt}"])
+            return metric, filt, value
+    have = sorted({k.split(",", 1)[0] for k in entry if "," in k and "_stderr" not in k})
+    raise BaselineFileError(
+        path, key, f"no {' or '.join(METRICS)} metric (metrics here: {', '.join(have) or 'none'})"
+    )
+
+
+def _effective_n(path: Path, data: Mapping[str, Any], task: str) -> int:
+    key = f"n-samples.{task}.effective"
+    counts = data.get("n-samples")
+    entry = counts.get(task) if isinstance(counts, dict) else None
+    if not isinstance(entry, dict) or "effective" not in entry:
+        raise BaselineFileError(
+            path,
+            key,
+            "missing (lm-eval writes it since 0.4.3); without the item count no interval "
+            "can be computed: give the figure under scores: {score, n} instead",
+        )
+    return count(path, key, entry["effective"])
+
+
+def _samples_for(
+    path: Path, data: Mapping[str, Any], task: str
+) -> tuple[Path, list[tuple[str, Any]]] | None:
+    """The task's samples: inside the results (Python API) or in the file written beside it."""
+    inline = data.get("samples")
+    if isinstance(inline, dict) and task in inline:
+        rows = inline[task]
+        if not isinstance(rows, list):
+            raise BaselineFileError(path, f"samples.{task}", "expected a list of samples")
+        return path, [(f"{path}: samples.{task}[{i}]", row) for i, row in enumerate(rows)]
+    date = re.search(rf"_({_DATE})$", path.stem)
+    if date is None:
+        return None
+    for candidate in {task, re.sub(r"\W", "_", task)}:  # lm-eval sanitizes names for files
+        beside = path.with_name(f"samples_{candidate}_{date.group(1)}.jsonl")
+        if beside.is_file():
+            try:
+                raw = beside.read_bytes()
+            except OSError as exc:
+                raise BaselineFileError(beside, "", f"cannot read: {exc.strerror}") from None
+            return beside, _jsonl(beside, raw)
+    return None
+
+
+def _jsonl(path: Path, raw: bytes) -> list[tuple[str, Any]]:
+    """(where, row) per line; ``where`` is ``path:line`` for errors."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BaselineFileError(path, "", "not UTF-8 text") from None
+    rows = []
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            try:
+                rows.append((f"{path}:{lineno}", json.loads(line)))
+            except ValueError as exc:
+                raise BaselineFileError(f"{path}:{lineno}", "", f"not valid JSON: {exc}") from None
+    return rows
+
+
+def _per_item(
+    path: Path,
+    rows: Sequence[tuple[str, Any]],
+    name: str,
+    metric: str | None = None,
+    filt: str | None = None,
+) -> Evidence:
+    if not rows:
+        raise BaselineFileError(path, "", "no samples: log them with lm-eval --log_samples")
+    for where, row in rows:
+        if not isinstance(row, dict):
+            raise BaselineFileError(where, "", "expected a JSON object per sample")
+    filters = list(dict.fromkeys(row.get("filter", "none") for _, row in rows))
+    # The results file's choice when it made one; else "none", else the task's first filter.
+    used: str = filt if filt in filters and filt else "none" if "none" in filters else filters[0]
+    chosen = [(where, row) for where, row in rows if row.get("filter", "none") == used]
+    if metric is None:
+        metric = next((m for m in METRICS if m in chosen[0][1]), None)
+        if metric is None:
+            listed = chosen[0][1].get("metrics") or []
+            raise BaselineFileError(
+                chosen[0][0],
+                "",
+                f"no {' or '.join(METRICS)} metric (metrics here: "
+                f"{', '.join(map(str, listed)) or 'none'})",
+            )
+    with_doc = [isinstance(row.get("doc"), dict) for _, row in chosen]
+    by_doc_id = not any(with_doc)
+    if not by_doc_id and not all(with_doc):
+        where = chosen[with_doc.index(False)][0]
+        raise BaselineFileError(where, "doc", "missing here but present on other lines")
+    items: dict[str, float] = {}
+    first: dict[str, str] = {}
+    for where, row in chosen:
+        iid = _doc_id(where, row) if by_doc_id else item_id(row["doc"])
+        if iid in first:
+            raise BaselineFileError(
+                where,
+                "doc",
+                f"the same item as {first[iid]} (id {iid!r}); give the dataset's rows an "
+                "id field so that items can be told apart",
+            )
+        first[iid] = where
+        items[iid] = proportion(where, metric, row.get(metric))
+    how = ", ids from doc_id (line order)" if by_doc_id else ""
+    return per_item_evidence(
+        f"{name} (lm-eval samples, per-item {_label(metric, used)}{how}, {path.name})", items, name
+    )
+
+
+def _doc_id(where: str, row: Mapping[str, Any]) -> str:
+    doc_id = row.get("doc_id")
+    if not isinstance(doc_id, int) or isinstance(doc_id, bool):
+        raise BaselineFileError(
+            where, "doc_id", f"expected doc or an integer doc_id, got {doc_id!r}"
+        )
+    return str(doc_id)
+
+
+def _label(metric: str, filt: str) -> str:
+    return metric if filt == "none" else f"{metric} ({filt} filter)"

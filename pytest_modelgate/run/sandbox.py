@@ -1,0 +1,474 @@
+"""Run model-written code contained: ``run(command, workdir, limits) -> SandboxResult``.
+
+Whatever the code does - loop, fork, allocate, write elsewhere, connect out, read the
+environment - ends as a result with a reason, never as an exception, so the run goes on.
+``SandboxError`` means the sandbox itself could not start: the machine's fault, never the
+code's.
+
+Containment is the strongest this machine allows, probed once per process
+(``available_containment()``) and named in every result:
+
+- always: RLIMIT_CPU, RLIMIT_AS, RLIMIT_FSIZE, no core files; a wall timeout after which
+  everything the command started is killed, even processes that left its session; a
+  scrubbed environment (PATH, LANG, HOME and TMPDIR in the work dir); stdin from a file;
+  output captured, head and tail kept.
+- processes: RLIMIT_NPROC. It counts all processes of the real uid, and root is exempt, so:
+  in a user namespace it counts this run's only; root runs as ``nobody``, or, when nobody
+  cannot read the Python (a pyenv in /root), as root without any capability inside a pids
+  cgroup of its own.
+- a user namespace (or root's own right) gives a network namespace (loopback only: no
+  network), a PID namespace (no signals out; the kernel kills leftovers) and an IPC one.
+- Landlock (Linux >= 5.13): writes only in the work dir; reads only system directories and
+  the Python installation (not $HOME, not the repository); no ptrace of outside processes;
+  without a network namespace, Landlock >= 4 denies TCP connect and bind instead.
+
+``sandbox_launcher`` does the confining inside the child.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from pytest_modelgate.run import sandbox_launcher
+from pytest_modelgate.run.sandbox_launcher import (
+    NEWIPC,
+    NEWNET,
+    NEWPID,
+    NEWUSER,
+    NOBODY,
+    landlock_abi,
+)
+
+
+class SandboxError(RuntimeError):
+    """The sandbox could not start (a machine or installation problem, not the code)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The gate file's ``sandbox:`` block (docs/gate-file.md) with its defaults."""
+
+    timeout_s: float = 10.0
+    cpu_s: float = 5.0
+    memory_mb: int = 512
+    max_processes: int = 64  # processes and threads the command may have at once
+    max_file_mb: int = 16
+    output_bytes: int = 64 * 1024  # per stream: its head and tail are kept
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, float] | None) -> Limits:
+        given = dict(options or {})
+        kinds = {"timeout_s": float, "cpu_s": float, "memory_mb": int}
+        kinds.update(max_processes=int, max_file_mb=int)
+        return cls(**{k: kind(given[k]) for k, kind in kinds.items() if k in given})
+
+
+@dataclass(frozen=True)
+class SandboxResult:
+    returncode: int | None  # negative: killed by that signal; None: timed out
+    stdout: str
+    stderr: str
+    timed_out: bool
+    reason: str | None  # why it was stopped: timeout, cpu, memory, file size, killed by signal N
+    seconds: float
+    isolation: tuple[str, ...]  # the containment that was active, in words
+    truncated: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.timed_out
+
+
+# --- what this machine allows -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Containment:
+    namespaces: int = 0  # CLONE_NEW* flags the launcher unshares
+    landlock: int = 0  # Landlock ABI version applied; 0: none
+    drop_root: str | None = None  # as root: "nobody", or "capless" (uid 0, no capabilities)
+    pids_cgroup: str | None = None  # where per-run pids cgroups are made (capless root)
+
+    def describe(self) -> tuple[str, ...]:
+        ns, notes = self.namespaces, []
+        if ns & NEWNET:
+            notes.append("network: none (new network namespace, loopback only)")
+        elif self.landlock >= 4:
+            notes.append("network: TCP connect/bind denied by Landlock; no network namespace")
+        else:
+            notes.append("network: NOT isolated (no network namespace, no Landlock >= 4 here)")
+        if self.landlock:
+            notes.append(
+                f"filesystem: Landlock ABI {self.landlock}: writes only in the work dir, "
+                "reads only system paths and Python"
+            )
+        else:
+            notes.append("filesystem: NOT contained (no Landlock): only cwd, HOME, TMPDIR set")
+        if self.pids_cgroup:
+            count = "processes: per-run pids cgroup"
+        elif self.drop_root == "capless":
+            count = "processes: NOT limited (root ignores RLIMIT_NPROC; no pids cgroup here)"
+        elif ns & NEWUSER:
+            count = "processes: RLIMIT_NPROC per run (user namespace)"
+        else:
+            count = "processes: RLIMIT_NPROC shared with the user's other processes"
+        pid = ", PID namespace" if ns & NEWPID else ""
+        notes.append(f"{count}{pid}; leftovers killed")
+        if self.drop_root:
+            notes.append(
+                "user: root dropped to nobody"
+                if self.drop_root == "nobody"
+                else "user: root without capabilities (nobody cannot read this Python)"
+            )
+        return tuple(notes)
+
+
+_probe_lock = threading.Lock()
+_probed: Containment | None = None
+
+
+def available_containment() -> Containment:
+    """The strongest containment that works here, found by trying each once, strongest first."""
+    global _probed
+    with _probe_lock:
+        if _probed is None:
+            _probed = _probe()
+        return _probed
+
+
+def _candidates() -> Iterator[Containment]:
+    full, user_net = NEWUSER | NEWNET | NEWPID | NEWIPC, NEWUSER | NEWNET
+    root = os.geteuid() == 0
+    pids = _pids_cgroup_base() if root else None
+    for landlock in dict.fromkeys((landlock_abi(), 0)):
+        for ns in (full, user_net, 0):
+            yield Containment(ns, landlock, "nobody" if root else None)
+        if root and landlock:  # capless root still owns root's files: only under Landlock
+            for ns in (NEWNET | NEWPID | NEWIPC, 0):
+                yield Containment(ns, landlock, "capless", pids)
+
+
+def _probe() -> Containment:
+    code = "open('probe', 'w').write('ok')"
+    for box in _candidates():
+        try:
+            with workdir() as path:
+                done = run([sys.executable, "-I", "-S", "-c", code], path, containment=box)
+                if done.ok and (path / "probe").exists():
+                    return box
+        except SandboxError:
+            continue
+    raise SandboxError("cannot run even an unconfined subprocess here")
+
+
+def _pids_cgroup_base() -> str | None:
+    """This process's cgroup directory for the pids controller, if we may make children."""
+    mounts = {}
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        left, _, right = line.partition(" - ")
+        fields, (fstype, _, options) = left.split(), right.split()[:3]
+        if fstype == "cgroup" and "pids" in options.split(","):
+            mounts["v1"] = fields[3], fields[4]
+        elif fstype == "cgroup2":
+            mounts["v2"] = fields[3], fields[4]
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        hierarchy, controllers, where = line.split(":", 2)
+        key = "v1" if "pids" in controllers.split(",") else "v2" if hierarchy == "0" else ""
+        if key in mounts:
+            root, point = mounts[key]
+            path = Path(point) / os.path.relpath(where, root)
+            enabled = path / "cgroup.subtree_control"
+            if key == "v2" and "pids" not in (enabled.read_text() if enabled.exists() else ""):
+                continue
+            if os.access(path, os.W_OK):
+                return str(path)
+    return None
+
+
+_run_ids = itertools.count()
+
+
+@contextmanager
+def _pids_limit(base: str | None, limit: int) -> Iterator[str | None]:
+    if base is None:
+        yield None
+        return
+    path = Path(base) / f"modelgate-{os.getpid()}-{next(_run_ids)}"
+    try:
+        path.mkdir()
+        (path / "pids.max").write_text(str(limit))
+    except OSError as exc:
+        raise SandboxError(f"cannot make a pids cgroup in {base}: {exc}") from exc
+    try:
+        yield str(path)
+    finally:
+        for _ in range(200):  # empty once the kernel has reaped the last process
+            try:
+                path.rmdir()
+                break
+            except FileNotFoundError:
+                break
+            except OSError:
+                time.sleep(0.01)
+
+
+# --- work dirs ----------------------------------------------------------------------
+
+
+@contextmanager
+def workdir(files: Mapping[str, str] | None = None) -> Iterator[Path]:
+    """A fresh temporary directory seeded with ``files``, always removed afterwards."""
+    path = Path(tempfile.mkdtemp(prefix="modelgate-sandbox-"))
+    try:
+        for name, text in (files or {}).items():
+            target = path / PurePosixPath(name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
+        yield path
+    finally:
+        _remove(path)
+
+
+def _remove(path: Path) -> None:
+    """Remove a work dir, even one whose code took its own permissions away."""
+    unlock = [str(path)]
+    while unlock:  # top down: a directory must be readable before its entries are listed
+        current = unlock.pop()
+        try:
+            os.chmod(current, 0o700)
+            unlock += [e.path for e in os.scandir(current) if e.is_dir(follow_symlinks=False)]
+        except OSError:
+            continue
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _hand_over(path: Path, uid: int) -> None:
+    """Give nobody the work dir; what it makes there is its own already."""
+    for root, dirs, names in os.walk(path):
+        for name in [root, *(os.path.join(root, n) for n in dirs + names)]:
+            if os.lstat(name).st_uid != uid:
+                os.lchown(name, uid, uid)
+
+
+def _environment(path: Path) -> dict[str, str]:
+    return {
+        "PATH": f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(path),
+        "TMPDIR": str(path),
+        "LANG": os.environ.get("LANG", "C.UTF-8"),
+    }
+
+
+def _read_roots() -> list[str]:
+    """Where the code may read and execute: the system and the Python running us."""
+    python = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix]
+    python.append(os.path.dirname(os.path.realpath(sys.executable)))
+    system = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc"]
+    return [p for p in dict.fromkeys(system + python) if os.path.exists(p)]
+
+
+# --- running ------------------------------------------------------------------------
+
+
+def run(
+    command: Sequence[str],
+    path: Path,
+    limits: Limits = Limits(),
+    *,
+    stdin: bytes = b"",
+    merge_stderr: bool = False,
+    containment: Containment | None = None,
+) -> SandboxResult:
+    """Run ``command`` in the work dir ``path``; never raises for what the command does."""
+    box = containment if containment is not None else available_containment()
+    if box.drop_root == "nobody":
+        _hand_over(path, NOBODY)
+    started = time.monotonic()
+    # The launcher and the PID-1 reaper count towards the limits as well.
+    with _pids_limit(box.pids_cgroup, limits.max_processes + 2) as cgroup:
+        plan = {
+            "workdir": str(path),
+            "drop_root": box.drop_root,
+            "namespaces": box.namespaces,
+            "landlock": box.landlock,
+            "cgroup": cgroup,
+            "read": _read_roots(),
+            "timeout": limits.timeout_s,
+            "cpu": limits.cpu_s,
+            "memory": limits.memory_mb * 2**20,
+            "processes": limits.max_processes,
+            "file": limits.max_file_mb * 2**20,
+        }
+        streams, report = _launch(command, path, plan, stdin, merge_stderr, limits)
+    if report.get("error"):
+        raise SandboxError(f"the sandbox could not start: {report['error']}")
+    out, err = streams
+    status = report.get("status")
+    timed_out = bool(report.get("timed_out")) or status is None
+    returncode = None if status is None else os.waitstatus_to_exitcode(status)
+    stdout, stderr = out.text(), err.text()
+    cpu = float(report.get("cpu", 0.0))
+    return SandboxResult(
+        returncode,
+        stdout,
+        stderr,
+        timed_out,
+        _reason(returncode, timed_out, cpu, limits, stdout if merge_stderr else stderr),
+        time.monotonic() - started,
+        box.describe(),
+        out.cut > 0 or err.cut > 0,
+    )
+
+
+def _launch(
+    command: Sequence[str],
+    path: Path,
+    plan: dict,
+    stdin: bytes,
+    merge_stderr: bool,
+    limits: Limits,
+) -> tuple[tuple[_Capture, _Capture], dict]:
+    report_r, report_w = os.pipe()
+    plan = {**plan, "report_fd": report_w}
+    script = os.path.abspath(sandbox_launcher.__file__)
+    launcher = [sys.executable, "-I", "-S", script, json.dumps(plan)]
+    backstop = time.monotonic() + limits.timeout_s + 5  # the launcher keeps the real timeout
+    with tempfile.TemporaryFile() as given:
+        given.write(stdin)
+        given.seek(0)
+        try:
+            proc = subprocess.Popen(
+                [*launcher, *command],
+                cwd=path,
+                env=_environment(path),
+                stdin=given,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
+                pass_fds=(report_w,),
+                start_new_session=True,
+            )
+        except OSError as exc:
+            os.close(report_r)
+            raise SandboxError(f"cannot start the sandbox launcher: {exc}") from exc
+        finally:
+            os.close(report_w)
+        return _collect(proc, report_r, limits, backstop)
+
+
+class _Capture:
+    """Keeps the head and the tail of a stream; counts what was cut between them."""
+
+    def __init__(self, limit: int) -> None:
+        self.half = limit // 2
+        self.head, self.tail, self.cut = bytearray(), bytearray(), 0
+
+    def add(self, data: bytes) -> None:
+        room = self.half - len(self.head)
+        self.head += data[:room]
+        self.tail += data[room:]
+        if len(self.tail) > self.half:
+            self.cut += len(self.tail) - self.half
+            del self.tail[: len(self.tail) - self.half]
+
+    def text(self) -> str:
+        middle = f"\n[... {self.cut} bytes cut ...]\n".encode() if self.cut else b""
+        return bytes(self.head + middle + self.tail).decode("utf-8", "replace")
+
+
+def _collect(
+    proc: subprocess.Popen[bytes], report_r: int, limits: Limits, backstop: float
+) -> tuple[tuple[_Capture, _Capture], dict]:
+    out, err = _Capture(limits.output_bytes), _Capture(limits.output_bytes)
+    captures = {p.fileno(): c for p, c in ((proc.stdout, out), (proc.stderr, err)) if p}
+    report = bytearray()
+    with selectors.DefaultSelector() as waiting:  # not select(): fds may be above 1024
+        for fd in [*captures, report_r]:
+            waiting.register(fd, selectors.EVENT_READ)
+        # The report closes when the launcher exits, the streams with the last process.
+        while waiting.get_map():
+            remaining = backstop - time.monotonic()
+            if remaining <= 0:  # the launcher is stuck: kill its whole group
+                _kill_group(proc.pid)
+                break
+            for key, _ in waiting.select(remaining):
+                data = os.read(key.fd, 65536)
+                if not data:
+                    waiting.unregister(key.fd)
+                elif key.fd == report_r:
+                    report += data
+                else:
+                    captures[key.fd].add(data)
+    os.close(report_r)
+    for pipe in (proc.stdout, proc.stderr):
+        if pipe is not None:
+            pipe.close()
+    try:
+        proc.wait(timeout=max(backstop - time.monotonic(), 0.1))
+    except subprocess.TimeoutExpired:
+        _kill_group(proc.pid)
+        proc.wait()
+    return (out, err), _parse_report(report)
+
+
+def _parse_report(report: bytearray) -> dict:
+    parsed: dict = {}
+    for line in report.decode(errors="replace").splitlines():
+        try:
+            parsed.update(json.loads(line))  # a setup error, then the final status
+        except ValueError:
+            parsed["error"] = f"unreadable launcher report {line[:200]!r}"
+    return parsed
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+# A program may survive hitting a limit and exit with an error instead (Python ignores
+# SIGXFSZ; an allocation just fails): its last words say which limit.
+_LIMIT_WORDS = {
+    "memory": ("MemoryError", "Cannot allocate memory", "bad_alloc", "out of memory"),
+    "file size": ("File too large", "File size limit exceeded"),
+}
+
+
+def _reason(
+    returncode: int | None, timed_out: bool, cpu: float, limits: Limits, errors: str
+) -> str | None:
+    if timed_out:
+        return "timeout"
+    if returncode is None or returncode == 0:
+        return None
+    if returncode < 0:
+        sig = -returncode
+        if sig == signal.SIGXCPU or (sig == signal.SIGKILL and cpu >= limits.cpu_s):
+            return "cpu"
+        if sig == signal.SIGXFSZ:
+            return "file size"
+        try:
+            name = signal.Signals(sig).name
+        except ValueError:  # e.g. a real-time signal the code sent itself
+            name = "unnamed"
+        return f"killed by signal {sig} ({name})"
+    last_words = errors[-4000:]
+    for reason, words in _LIMIT_WORDS.items():
+        if any(word in last_words for word in words):
+            return reason
+    return None
