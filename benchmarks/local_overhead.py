@@ -61,7 +61,7 @@ import json
 
 def pytest_modelgate_benchmark_done(result):
     with open("evaluation-seconds.json", "w") as fh:
-        json.dump({"seconds": result.seconds, "calls": result.calls}, fh)
+        json.dump({"seconds": result.tally.seconds, "calls": result.tally.calls}, fh)
 """
 
 # The bare loop: the same server start, the same requests, nothing else. Written to a file

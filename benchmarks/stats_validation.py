@@ -9,7 +9,8 @@ Needs numpy (for the simulation only; the package itself does not use it):
 Candidate/baseline pairs are drawn with KNOWN true rates and a KNOWN between-model correlation,
 and every decision is taken by the package's real code: `Evidence` objects go through
 `comparisons.compare` (fixed-n intervals, or `sequential=True` for the anytime-valid confidence
-sequences) and `verdicts.judge` with real `ThresholdSpec` / `BenchmarkSpec` / `Policy` objects.
+sequences) and `thresholds.threshold_result` with real `ThresholdSpec` / `BenchmarkSpec` /
+`Policy` objects.
 Nothing of the statistics is re-implemented here.
 
 The gate under test is one risk threshold, `above: <reference>, margin: 0.05, tier: high`, with
@@ -79,7 +80,9 @@ from pytest_modelgate.config.schema import BenchmarkSpec, Policy, ThresholdSpec 
 from pytest_modelgate.decide import comparisons, stats  # noqa: E402
 from pytest_modelgate.decide import thresholds as verdicts  # noqa: E402
 from pytest_modelgate.decide.comparisons import Evidence  # noqa: E402
-from pytest_modelgate.decide.tiers import CLEARED, CROSSED, INCONCLUSIVE  # noqa: E402
+from pytest_modelgate.decide.tiers import Outcome  # noqa: E402
+
+CLEARED, CROSSED, INCONCLUSIVE = Outcome.CLEARED, Outcome.CROSSED, Outcome.INCONCLUSIVE
 
 try:  # the sequential module is optional: without it only the fixed-n study runs
     from pytest_modelgate.decide import sequential as _sequential  # noqa: F401
@@ -196,7 +199,7 @@ def _outcome_of(
     else:
         comparison = comparisons.compare(ev, reference, CONFIDENCE)
     estimate = comparisons.score_estimate(ev, CONFIDENCE)
-    result = verdicts.judge(spec, bench, comparison, POLICY, estimate)
+    result = verdicts.threshold_result(spec, bench, comparison, POLICY, estimate)
     return result, comparison.diff
 
 
@@ -848,8 +851,8 @@ def report(tasks: list[Task], results: dict, sweep: dict, args, elapsed: float) 
         )
     lines.append(
         ("PASS" if not mismatches else "FAIL")
-        + f": judge() passes the build exactly when the threshold is cleared ({mismatches} "
-        + "mismatches)"
+        + ": threshold_result() passes the build exactly when the threshold is cleared "
+        + f"({mismatches} mismatches)"
     )
     out += [f"- {line}" for line in lines]
     return "\n".join(out)

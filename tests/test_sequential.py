@@ -22,10 +22,9 @@ from itertools import accumulate
 import pytest
 
 from pytest_modelgate.decide import sequential
+from pytest_modelgate.decide.multiplicity import holm, holm_adjusted_confidence
 from pytest_modelgate.decide.sequential import (
     absolute_sequence,
-    holm,
-    holm_adjusted_confidence,
     mean_sequence,
     paired_sequence,
     unpaired_sequence,

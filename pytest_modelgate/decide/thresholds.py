@@ -7,20 +7,27 @@ tier, so a failed check in a PR can be understood without opening anything.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from enum import Enum
 
 from pytest_modelgate.config.schema import BenchmarkSpec, Policy, ThresholdSpec
 from pytest_modelgate.decide import stats
 from pytest_modelgate.decide.comparisons import POINT, Comparison
-from pytest_modelgate.decide.tiers import (
-    CROSSED,
-    FAILED,
-    INCONCLUSIVE,
-    decide_floor,
-    decide_threshold,
-)
+from pytest_modelgate.decide.tiers import Outcome, decide_floor, decide_threshold
 
-PASSED, FAILED_VERDICT, WARNED = "passed", "failed", "warned"
+
+class Verdict(str, Enum):
+    """What a threshold or floor means for the build, after policy.inconclusive."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    WARNED = "warned"  # inconclusive under policy.inconclusive: warn
+
+    def __str__(self) -> str:
+        return self.value
+
+
+_INCONCLUSIVE_VERDICT = {"fail": Verdict.FAILED, "warn": Verdict.WARNED, "pass": Verdict.PASSED}
 
 
 @dataclass(frozen=True)
@@ -28,13 +35,13 @@ class ThresholdResult:
     spec: ThresholdSpec
     comparison: Comparison
     method: str  # paired | unpaired | absolute | point
-    outcome: str  # crossed | cleared | inconclusive  (floors: met | failed | inconclusive)
+    outcome: Outcome  # risk: crossed | cleared | inconclusive; floor: met | failed | inconclusive
     mdd: float  # minimum detectable difference at 80% power
-    verdict: str  # passed | failed | warned
+    verdict: Verdict
     message: str
 
 
-def judge(
+def threshold_result(
     spec: ThresholdSpec,
     bench: BenchmarkSpec,
     comparison: Comparison,
@@ -50,16 +57,16 @@ def judge(
         low, high = sorted((flip * d.low, flip * d.high))
         outcome = decide_threshold(low, high, flip * d.value, spec.margin, policy.decision)
         exceeds = spec.tier is not None and policy.ladder.exceeds(spec.tier, policy.allowed)
-        bad = outcome == CROSSED or outcome == INCONCLUSIVE
+        bad = outcome == Outcome.CROSSED or outcome == Outcome.INCONCLUSIVE
     else:
         outcome = decide_floor(d.low, d.high, d.value, spec.margin, policy.decision)
-        exceeds, bad = True, outcome in (FAILED, INCONCLUSIVE)
+        exceeds, bad = True, outcome in (Outcome.FAILED, Outcome.INCONCLUSIVE)
     if not (bad and exceeds):
-        verdict = PASSED
-    elif outcome == INCONCLUSIVE:
-        verdict = {"fail": FAILED_VERDICT, "warn": WARNED, "pass": PASSED}[policy.inconclusive]
+        verdict = Verdict.PASSED
+    elif outcome == Outcome.INCONCLUSIVE:
+        verdict = _INCONCLUSIVE_VERDICT[policy.inconclusive]
     else:
-        verdict = FAILED_VERDICT
+        verdict = Verdict.FAILED
     method = POINT if policy.decision == "point" else comparison.method
     mdd = stats.minimum_detectable_difference(d.se, policy.confidence)
     message = explain(spec, comparison, outcome, mdd, bench, policy, candidate, excluded, note)
@@ -81,7 +88,7 @@ def _method_label(method: str, interval_method: str) -> str:
 def explain(
     spec: ThresholdSpec,
     c: Comparison,
-    outcome: str,
+    outcome: Outcome,
     mdd: float,
     bench: BenchmarkSpec,
     policy: Policy,
@@ -124,7 +131,7 @@ def explain(
             "above shows what it cannot rule out)."
         )
     parts.append(f"Minimum detectable difference at 80% power: {_f(mdd)}.")
-    if outcome == INCONCLUSIVE:
+    if outcome == Outcome.INCONCLUSIVE:
         parts.append(f"Inconclusive counts as {policy.inconclusive!r} (policy.inconclusive).")
         if mdd > spec.margin:
             parts.append(
@@ -135,16 +142,39 @@ def explain(
             parts.append(
                 "The true difference is close to the margin: add items or epochs to decide it."
             )
-    elif outcome == CROSSED and spec.tier and policy.ladder.exceeds(spec.tier, policy.allowed):
+    elif (
+        outcome == Outcome.CROSSED
+        and spec.tier
+        and policy.ladder.exceeds(spec.tier, policy.allowed)
+    ):
         parts.append(
             f"Next: at tier {spec.tier} the model exceeds the allowed tier {policy.allowed}. "
             f"Mitigate and evaluate again, or release only under the safeguards your framework "
             f"requires at {spec.tier}; raising policy.allowed is a policy decision, not a fix."
         )
-    elif outcome == FAILED:
+    elif outcome == Outcome.FAILED:
         parts.append(
             "Next: the model regressed below the reference by more than the margin; find the "
             "regression (compare per-item results with --modelgate-record-baseline) before "
             "release."
         )
     return " ".join(parts)
+
+
+def demoted(
+    t: ThresholdResult,
+    bench: BenchmarkSpec,
+    policy: Policy,
+    candidate: stats.Estimate,
+    excluded: int,
+    note: str,
+) -> ThresholdResult:
+    """A crossed threshold that a stricter family-wise test could not confirm: inconclusive,
+    with the verdict policy.inconclusive gives, and the note saying why."""
+    message = explain(
+        t.spec, t.comparison, Outcome.INCONCLUSIVE, t.mdd, bench, policy, candidate, excluded, note
+    )
+    verdict = (
+        _INCONCLUSIVE_VERDICT[policy.inconclusive] if t.verdict == Verdict.FAILED else t.verdict
+    )
+    return replace(t, outcome=Outcome.INCONCLUSIVE, verdict=verdict, message=message)

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 
 from pytest_modelgate.config.schema import GateFileError
-from pytest_modelgate.decide.thresholds import FAILED_VERDICT, WARNED
+from pytest_modelgate.decide.thresholds import Verdict
 from pytest_modelgate.plugin.session import ModelgateSession
 from pytest_modelgate.plugin.stash import SESSION_KEY
-from pytest_modelgate.run.engine import LoadedGate, domain_failed_message
+from pytest_modelgate.run.loading import LoadedGate
 
 GATE_SUFFIXES = (".gate.yaml", ".gate.yml")
 
@@ -129,14 +129,14 @@ class ThresholdItem(_GateItem):
             ("reference", c.reference),
             ("reference_source", c.reference_source),
             ("method", decided.method),
-            ("outcome", decided.outcome),
+            ("outcome", decided.outcome.value),  # plain str: xdist serializes reports
             ("diff_ci", f"[{c.diff.low:.4f}, {c.diff.high:.4f}]"),
             ("tier", decided.spec.tier),
         ):
             self.user_properties.append((key, value))
-        if decided.verdict == FAILED_VERDICT:
+        if decided.verdict == Verdict.FAILED:
             pytest.fail(decided.message, pytrace=False)
-        if decided.verdict == WARNED:
+        if decided.verdict == Verdict.WARNED:
             warnings.warn_explicit(
                 InconclusiveGateWarning(decided.message),
                 InconclusiveGateWarning,
@@ -154,10 +154,10 @@ class DomainItem(_GateItem):
     def setup(self) -> None:
         result = _state(self).domain(self.loaded, self.domain, self.model)
         if result.errors:
-            pytest.fail(domain_failed_message(result), pytrace=False)
+            pytest.fail(result.failure_message(), pytrace=False)
 
     def runtest(self) -> None:
         result = _state(self).domain(self.loaded, self.domain, self.model)
         self.user_properties += [("tier", result.tier), ("allowed", result.allowed)]
         if not result.passed:
-            pytest.fail(domain_failed_message(result), pytrace=False)
+            pytest.fail(result.failure_message(), pytrace=False)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from pytest_modelgate.run.engine import BenchmarkResult
+    from pytest_modelgate.run.records import BenchmarkResult
 
 hookspec = pluggy.HookspecMarker("pytest")
 

@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_modelgate.config.schema import GateFileError, Problem
 from pytest_modelgate.plugin.settings import Settings
-from pytest_modelgate.run.engine import DomainResult, GateRun, LoadedGate, Registries, load
+from pytest_modelgate.run.engine import GateRun
+from pytest_modelgate.run.loading import LoadedGate, Registries, load
+from pytest_modelgate.run.records import DomainResult
 
 if TYPE_CHECKING:
     from pytest_modelgate.models.cache import ResponseCache

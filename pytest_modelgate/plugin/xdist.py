@@ -48,7 +48,7 @@ def pack(state: ModelgateSession, sent: set[Any]) -> str | None:
 
 
 def unpack(state: ModelgateSession, payload: str) -> None:
-    from pytest_modelgate.run.engine import LoadedGate
+    from pytest_modelgate.run.loading import LoadedGate
 
     gates, results, described, limit = pickle.loads(base64.b64decode(payload))  # noqa: S301
     for path, gate in gates.items():

@@ -9,7 +9,9 @@ from typing import Any
 
 from pytest_modelgate.config.ladders import Ladder
 from pytest_modelgate.results.document import build_results
-from pytest_modelgate.run.engine import BenchmarkResult, DomainResult, GateRun, LoadedGate
+from pytest_modelgate.run.engine import GateRun
+from pytest_modelgate.run.loading import LoadedGate
+from pytest_modelgate.run.records import BenchmarkResult, DomainResult
 
 
 @dataclass
@@ -156,10 +158,11 @@ def _tier_cell(t: Any) -> str:
 def exclusion_notes(report: ModelReport) -> list[str]:
     """One line per benchmark that left out items it could not get answered."""
     return [
-        f"{name}: {b.errors} of {b.errors + b.estimate.n} items could not be answered and "
+        f"{name}: {b.tally.errors} of {b.tally.errors + b.estimate.n} items could not be answered "
+        "and "
         f"were excluded (max_error_rate {b.spec.max_error_rate:.1%})"
         for name, b in report.benchmarks.items()
-        if b.errors and not b.error and b.estimate is not None
+        if b.tally.errors and not b.error and b.estimate is not None
     ]
 
 
@@ -170,10 +173,10 @@ def evaluation_notes(report: ModelReport) -> list[str]:
     for name, b in report.benchmarks.items():
         if b.error:
             continue
-        if b.refusals:
+        if b.tally.refusals:
             notes.append(
-                f"{name}: {b.refusals} of {b.samples} answers were refusals "
-                f"({b.refusals / b.samples:.1%}); refusals lower a capability score"
+                f"{name}: {b.tally.refusals} of {b.tally.samples} answers were refusals "
+                f"({b.tally.refusals / b.tally.samples:.1%}); refusals lower a capability score"
             )
         if b.spec.metric == "pass_at_k":
             notes.append(
@@ -200,9 +203,9 @@ def evaluation_notes(report: ModelReport) -> list[str]:
                 notes.append(
                     f"{name}: model-written code ran with weaker containment: {'; '.join(weak)}"
                 )
-        if b.abstained:
+        if b.tally.abstained:
             notes.append(
-                f"{name}: {b.abstained} items could not be scored and were left out "
+                f"{name}: {b.tally.abstained} items could not be scored and were left out "
                 "(e.g. no consistent belief to lie against)"
             )
     return notes
@@ -212,15 +215,17 @@ def spend_line(report: ModelReport) -> str:
     """What the run cost: calls, cached answers, tokens and, with prices, money."""
     benches = report.benchmarks.values()
     judges = [b.judge for b in benches if b.judge]
-    calls = sum(b.calls for b in benches) + sum(j["calls"] for j in judges)
-    cached = sum(b.cached for b in benches) + sum(j["cached"] for j in judges)
-    tokens = sum(_tokens(u) for u in [*(b.usage for b in benches), *(j["usage"] for j in judges)])
+    calls = sum(b.tally.calls for b in benches) + sum(j["calls"] for j in judges)
+    cached = sum(b.tally.cached for b in benches) + sum(j["cached"] for j in judges)
+    tokens = sum(
+        _tokens(u) for u in [*(b.tally.usage for b in benches), *(j["usage"] for j in judges)]
+    )
     estimated = (
         " (partly estimated: the API reported no usage)"
-        if any(b.usage_estimated for b in benches)
+        if any(b.tally.usage_estimated for b in benches)
         else ""
     )
-    costs = [b.cost for b in benches if b.cost is not None]
+    costs = [b.tally.cost for b in benches if b.tally.cost is not None]
     costs += [j["cost"] for j in judges if j.get("cost")]
     cost = f", cost {sum(costs):.4f} (from the models' prices)" if costs else ""
     graded = sum(j["calls"] for j in judges)

@@ -70,7 +70,7 @@ class BenchmarkChart:
 
 
 def benchmark_chart(name: str, result: Any) -> BenchmarkChart:
-    """Chart geometry of one ``engine.BenchmarkResult``."""
+    """Chart geometry of one ``run.records.BenchmarkResult``."""
     est = result.estimate
     marks = []
     for t in result.thresholds + result.floors:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from junit_xml import TestCase, TestSuite, to_xml_report_string
 
 from pytest_modelgate.report import ModelReport, spend_line, verdict_line
-from pytest_modelgate.run.engine import domain_failed_message
 
 
 def render_junit(reports: list[ModelReport]) -> str:
@@ -19,7 +18,7 @@ def render_junit(reports: list[ModelReport]) -> str:
             if b.error:
                 specs = b.spec.thresholds + b.spec.floors
                 for spec in specs:
-                    case = TestCase(f"{spec.id}[{report.model}]", classname, b.seconds)
+                    case = TestCase(f"{spec.id}[{report.model}]", classname, b.tally.seconds)
                     case.add_error_info(
                         message="could not be evaluated (fail closed)", output=b.error
                     )
@@ -30,7 +29,7 @@ def render_junit(reports: list[ModelReport]) -> str:
                 case = TestCase(
                     f"{t.spec.id}[{report.model}]",
                     classname,
-                    b.seconds if i == 0 else 0.0,
+                    b.tally.seconds if i == 0 else 0.0,
                     stdout=t.message,
                 )
                 if t.verdict == "failed":
@@ -41,9 +40,9 @@ def render_junit(reports: list[ModelReport]) -> str:
             if d is not None:
                 case = TestCase(f"tier[{report.model}]", f"modelgate.{domain}", 0.0)
                 if d.errors:
-                    case.add_error_info(message=domain_failed_message(d))
+                    case.add_error_info(message=d.failure_message())
                 elif not d.passed:
-                    case.add_failure_info(message=domain_failed_message(d), failure_type="tier")
+                    case.add_failure_info(message=d.failure_message(), failure_type="tier")
                 cases.append(case)
             properties = {
                 "model": report.model,

@@ -24,7 +24,7 @@ def _rounded(value: float | None, digits: int = 6) -> float | None:
 
 
 def benchmark_entry(result: Any) -> dict[str, Any]:
-    """The §6 entry of one benchmark, from an ``engine.BenchmarkResult``."""
+    """The §6 entry of one benchmark, from an ``run.records.BenchmarkResult``."""
     est = result.estimate
     entry: dict[str, Any] = {
         "domain": result.spec.domain,
@@ -36,19 +36,19 @@ def benchmark_entry(result: Any) -> dict[str, Any]:
         "epochs": result.spec.epochs,
         "metric": result.spec.metric,
         "k": result.spec.k,
-        "samples": result.samples,
-        "refusals": result.refusals,
-        "abstained": result.abstained,
+        "samples": result.tally.samples,
+        "refusals": result.tally.refusals,
+        "abstained": result.tally.abstained,
         "sampling": "sequential" if result.sequential else "fixed",
         "items_available": result.n_planned,
         "stopped_after": result.stopped_after,
         "higher_is_safer": result.spec.higher_is_safer,
-        "calls": result.calls,
-        "usage": dict(result.usage),
-        "usage_estimated": result.usage_estimated,
-        "cost": None if result.cost is None else round(result.cost, 6),
-        "cached": result.cached,
-        "errors": result.errors,
+        "calls": result.tally.calls,
+        "usage": dict(result.tally.usage),
+        "usage_estimated": result.tally.usage_estimated,
+        "cost": None if result.tally.cost is None else round(result.tally.cost, 6),
+        "cached": result.tally.cached,
+        "errors": result.tally.errors,
         "tier": result.tier,
         "error": result.error,
         "thresholds": [threshold_entry(t) for t in result.thresholds],

@@ -33,29 +33,54 @@ from pytest_modelgate.run.solver import Sample, Solver, SolverError, generate
 SampleScorer = Callable[[Sample, Item], "float | None"]
 
 
-@dataclass
-class Evaluation:
-    item_scores: dict[str, float]  # per scored item, its epochs combined (mean or pass@k)
-    calls: int  # answers requested from the model in this run
+@dataclass(frozen=True)
+class Tally:
+    """What evaluating cost and yielded. Batches and judges add up with ``+``."""
+
+    calls: int = 0  # answers requested from the model
     cached: int = 0  # answers taken from the cache instead
     errors: int = 0  # items excluded because they could not be answered
-    first_error: str | None = None
-    usage: dict[str, int] = field(default_factory=dict)
-    usage_estimated: bool = False  # some answers came without usage fields
-    cost: float = 0.0  # from the model's prices, when given
     seconds: float = 0.0
     samples: int = 0  # (item, epoch) pairs solved
     refusals: int = 0  # of those, answers that read as refusals
     abstained: int = 0  # items the scorer declined to score (e.g. no belief to lie against)
+    usage: Mapping[str, int] = field(default_factory=dict)  # summed API usage fields (tokens)
+    usage_estimated: bool = False  # some answers came without usage fields
+    cost: float | None = None  # from the model's prices; None when it has none
+
+    def __add__(self, other: Tally) -> Tally:
+        usage = dict(self.usage)
+        for key, value in other.usage.items():
+            usage[key] = usage.get(key, 0) + value
+        costs = [c for c in (self.cost, other.cost) if c is not None]
+        return Tally(
+            self.calls + other.calls,
+            self.cached + other.cached,
+            self.errors + other.errors,
+            self.seconds + other.seconds,
+            self.samples + other.samples,
+            self.refusals + other.refusals,
+            self.abstained + other.abstained,
+            usage,
+            self.usage_estimated or other.usage_estimated,
+            sum(costs) if costs else None,
+        )
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    item_scores: dict[str, float]  # per scored item, its epochs combined (mean or pass@k)
+    tally: Tally
+    first_error: str | None = None
     transcripts: dict[str, list[list[Mapping[str, str]]]] = field(default_factory=dict)
 
 
 class EvaluationError(RuntimeError):
-    """The benchmark could not be evaluated; carries the calls it made."""
+    """The benchmark could not be evaluated; carries what the attempt cost."""
 
-    def __init__(self, message: str, calls: int, cached: int = 0, errors: int = 0) -> None:
+    def __init__(self, message: str, tally: Tally) -> None:
         super().__init__(message)
-        self.calls, self.cached, self.errors = calls, cached, errors
+        self.tally = tally
 
 
 class ScorerError(RuntimeError):
@@ -192,7 +217,7 @@ def evaluate(
             if isinstance(exc, (ProviderError, ScorerError, SolverError, BudgetExceeded))
             else f"{type(exc).__name__}: {exc}"
         )
-        raise EvaluationError(message, caller.calls, caller.cached, 1) from exc
+        raise EvaluationError(message, Tally(caller.calls, caller.cached, 1)) from exc
     if failed:
         rate = len(failed) / len(items)
         example = next(iter(failed.values()))
@@ -200,9 +225,7 @@ def evaluate(
             raise EvaluationError(
                 f"{len(failed)} of {len(items)} items could not be answered ({rate:.1%} > "
                 f"max_error_rate {max_error_rate:.1%}); first error: {example}",
-                caller.calls,
-                caller.cached,
-                len(failed),
+                Tally(caller.calls, caller.cached, len(failed)),
             )
     item_scores, abstained = {}, 0
     for item_id, values in scores.items():
@@ -213,18 +236,16 @@ def evaluate(
             abstained += 1
             continue
         item_scores[item_id] = combine_epochs(given, metric, k, item_id)
-    return Evaluation(
-        item_scores,
+    tally = Tally(
         caller.calls,
         caller.cached,
         len(failed),
-        next(iter(failed.values()), None),
-        caller.usage,
-        caller.usage_estimated,
-        caller.cost,
         time.perf_counter() - started,
         samples=(len(items) - len(failed)) * epochs,
         refusals=counts["refusals"],
         abstained=abstained,
-        transcripts=transcripts,
+        usage=caller.usage,
+        usage_estimated=caller.usage_estimated,
+        cost=caller.cost if prices else None,
     )
+    return Evaluation(item_scores, tally, next(iter(failed.values()), None), transcripts)

@@ -16,7 +16,7 @@ from pytest_modelgate.config.schema import ECOSYSTEM, BenchmarkSpec, ThresholdSp
 from pytest_modelgate.data.datasets import Item
 from pytest_modelgate.decide.comparisons import Evidence, riskiest, strongest
 from pytest_modelgate.decide.stats import minimum_detectable_difference
-from pytest_modelgate.run.engine import LoadedGate, solver_name
+from pytest_modelgate.run.loading import LoadedGate, solver_name
 from pytest_modelgate.run.solver import DEFAULT_MAX_TURNS
 
 ASSUMED_P = 0.5

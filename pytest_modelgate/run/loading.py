@@ -1,0 +1,135 @@
+"""Load a gate file and everything it names, at collection: offline, files only.
+
+Parse the YAML, read the datasets, baselines and imported results, resolve scorers and
+solvers from the registries; then the cross-file checks of ``config.crossfile``. Every
+problem found is raised at once, as one ``GateFileError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pytest_modelgate.config import crossfile
+from pytest_modelgate.config.schema import (
+    BenchmarkSpec,
+    GateFile,
+    GateFileError,
+    Problem,
+    Vocabulary,
+    parse_gate_file,
+)
+from pytest_modelgate.data.datasets import Dataset, DatasetError, FormatAdapter, load_dataset
+from pytest_modelgate.data.formats import FORMAT_SOLVERS
+from pytest_modelgate.decide.comparisons import Evidence
+from pytest_modelgate.models.provider import ProviderFactory
+from pytest_modelgate.results.document import load_baseline
+from pytest_modelgate.results.errors import BaselineFileError
+from pytest_modelgate.run.scorer import needs_judge, resolve_scorer
+from pytest_modelgate.run.solver import Solver
+
+
+@dataclass
+class Registries:
+    """Everything extensible, filled by the ``pytest_modelgate_add_*`` hooks."""
+
+    providers: dict[str, ProviderFactory] = field(default_factory=dict)
+    scorers: dict[str, Any] = field(default_factory=dict)
+    formats: dict[str, FormatAdapter] = field(default_factory=dict)
+    ladders: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    solvers: dict[str, Solver] = field(default_factory=dict)
+
+    def vocabulary(self) -> Vocabulary:
+        return Vocabulary(self.ladders, self.providers, self.scorers, self.formats, self.solvers)
+
+
+@dataclass
+class LoadedGate:
+    gate: GateFile
+    datasets: dict[str, Dataset]  # benchmark -> its (limited) dataset
+    baselines: dict[str, dict[str, Evidence]]  # baseline -> benchmark -> evidence
+    scorers: dict[str, Any]  # benchmark -> scorer, as registered (bound per run)
+    smoke: bool = False
+    # model -> benchmark -> candidate evidence imported from a file (provider: static, results:)
+    imported: dict[str, dict[str, Evidence | None]] = field(default_factory=dict)
+
+
+def solver_name(bench: BenchmarkSpec) -> str:
+    return bench.solver or FORMAT_SOLVERS.get(bench.format, "generate")
+
+
+def load(
+    path: Path,
+    registries: Registries,
+    models: Sequence[str],
+    *,
+    limit: int | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> LoadedGate:
+    """Parse a gate file and everything it names; raise ``GateFileError`` with every problem."""
+    gate = parse_gate_file(path, registries.vocabulary(), environ)
+    problems: list[Problem] = crossfile.model_problems(gate, models)
+    selected = [gate.models[m] for m in models if m in gate.models]
+
+    baselines: dict[str, dict[str, Evidence]] = {}
+    errored: dict[str, set[str]] = {}  # baseline -> benchmarks that errored in its run
+    for b in gate.baselines.values():
+        if b.results is not None:
+            try:
+                found = load_baseline(b.results, b.name, b.tasks)
+                baselines[b.name] = {k: v for k, v in found.items() if v is not None}
+                errored[b.name] = {k for k, v in found.items() if v is None}
+            except BaselineFileError as exc:
+                problems.append(Problem(b.results_line, f"baselines.{b.name}.results", str(exc)))
+        else:
+            baselines[b.name] = {
+                bench: Evidence(f"{b.name} (published)", s.score, s.n, name=b.name)
+                for bench, s in b.scores.items()
+            }
+
+    imported: dict[str, dict[str, Evidence | None]] = {}
+    for spec in selected:
+        if spec.results is not None:
+            try:
+                imported[spec.name] = load_baseline(spec.results, spec.name, spec.tasks)
+            except BaselineFileError as exc:
+                problems.append(Problem(spec.results_line, f"models.{spec.name}.results", str(exc)))
+                imported[spec.name] = {}
+
+    datasets, scorers = {}, {}
+    for bench in gate.benchmarks():
+        key = f"domains.{bench.domain}.benchmarks.{bench.name}"
+        problems.extend(crossfile.candidate_problems(bench, selected, imported, key))
+        if bench.dataset is not None and bench.dataset.is_file():
+            cap = min(x for x in (bench.limit, limit) if x) if (bench.limit or limit) else None
+            try:
+                datasets[bench.name] = load_dataset(
+                    bench.dataset, registries.formats[bench.format], limit=cap
+                )
+            except DatasetError as exc:
+                problems.append(Problem(bench.dataset_line, f"{key}.dataset", str(exc)))
+        try:
+            scorers[bench.name] = resolve_scorer(bench.scorer, registries.scorers)
+        except LookupError as exc:
+            problems.append(Problem(bench.scorer_line or bench.line, f"{key}.scorer", str(exc)))
+        scorer = scorers.get(bench.name)
+        judged = scorer is not None and needs_judge(scorer)
+        problems.extend(crossfile.judge_problems(gate, bench, judged, key))
+        solver = solver_name(bench)
+        if solver not in registries.solvers:
+            problems.append(
+                Problem(
+                    bench.line,
+                    f"{key}.solver",
+                    f"format {bench.format!r} needs solver {solver!r}, which is not registered",
+                )
+            )
+        for t in bench.thresholds + bench.floors:
+            problems.extend(crossfile.reference_problems(t, bench, baselines, errored))
+    if problems:
+        raise GateFileError(path, problems)
+    return LoadedGate(
+        gate, datasets, baselines, scorers, smoke=limit is not None, imported=imported
+    )
