@@ -29,7 +29,7 @@ from pytest_modelgate.run.sandbox import (
     run,
     workdir,
 )
-from pytest_modelgate.run.scorer import ScoringContext, bind_scorer
+from pytest_modelgate.run.scorer import ScoringContext
 from pytest_modelgate.run.scorers import BUILTIN_SCORERS
 from pytest_modelgate.run.solver import Sample
 
@@ -237,9 +237,8 @@ def test_a_huge_output_is_cut_to_its_head_and_tail():
 ITEM = code_item(
     {"id": "add", "prompt": "Write add(a, b).", "tests": "assert add(2, 3) == 5"}, "add"
 )
-SCORE = bind_scorer(
-    BUILTIN_SCORERS["code"],
-    ScoringContext(sandbox={"timeout_s": 1, "cpu_s": 1, "memory_mb": 256, "max_processes": 16}),
+SCORE = BUILTIN_SCORERS["code"].bind(
+    ScoringContext(sandbox={"timeout_s": 1, "cpu_s": 1, "memory_mb": 256, "max_processes": 16})
 )
 GOOD = "def add(a, b):\n    return a + b\n"
 

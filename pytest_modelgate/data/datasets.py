@@ -11,10 +11,10 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -56,8 +56,13 @@ class RowError(ValueError):
         self.key, self.message = key, message
 
 
-FormatAdapter = Callable[[Mapping[str, Any], str], Item]
-"""Turns one dataset row (and its id) into an ``Item``; raises ``RowError`` on a bad row."""
+class FormatAdapter(Protocol):
+    """Turns one dataset row (and its id) into an ``Item``; raises ``RowError`` on a bad row.
+
+    Registered by name through ``pytest_modelgate_add_formats``; a gate file picks one with
+    ``format:``. A plain function of this signature is one."""
+
+    def __call__(self, row: Mapping[str, Any], item_id: str, /) -> Item: ...
 
 
 def item_id(row: Mapping[str, Any]) -> str:

@@ -41,7 +41,7 @@ from pytest_modelgate.run.judging import Judge
 from pytest_modelgate.run.loading import LoadedGate, Registries, solver_name
 from pytest_modelgate.run.progress import Progress
 from pytest_modelgate.run.records import BenchmarkResult, DomainResult
-from pytest_modelgate.run.scorer import ScoringContext, bind_scorer
+from pytest_modelgate.run.scorer import ScoringContext
 
 # Sequential sampling: batches of at least this many items, about this many batches in all.
 # More, smaller looks stop sooner (the simulation study: 2-3 points fewer items) at no cost
@@ -339,7 +339,7 @@ class GateRun:
             run = evaluate(
                 provider,
                 batch,
-                bind_scorer(loaded.scorers[bench.name], context),
+                loaded.scorers[bench.name].bind(context),
                 params,
                 solver=self.registries.solvers[solver_name(bench)],
                 options={"agent": bench.agent, "sandbox": bench.sandbox, "params": params},

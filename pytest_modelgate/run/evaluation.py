@@ -27,10 +27,9 @@ from pytest_modelgate.decide import stats
 from pytest_modelgate.models.calls import AnswerLog, AnswerStore, ModelCaller, epoch_params
 from pytest_modelgate.models.provider import Provider, ProviderError
 from pytest_modelgate.models.spending import Budget, BudgetExceeded, RateLimiter
+from pytest_modelgate.run.scorer import SampleScore
 from pytest_modelgate.run.scorers.refusal import is_refusal
-from pytest_modelgate.run.solver import Sample, Solver, SolverError, generate
-
-SampleScorer = Callable[[Sample, Item], "float | None"]
+from pytest_modelgate.run.solver import Solver, SolverError, generate
 
 
 @dataclass(frozen=True)
@@ -102,7 +101,7 @@ def combine_epochs(values: Sequence[float], metric: str, k: int | None, item_id:
 def evaluate(
     provider: Provider,
     items: Sequence[Item],
-    scorer: SampleScorer,
+    scorer: SampleScore,
     params: Mapping[str, Any],
     *,
     solver: Solver = generate,

@@ -27,7 +27,7 @@ from pytest_modelgate.decide.comparisons import Evidence
 from pytest_modelgate.models.provider import ProviderFactory
 from pytest_modelgate.results.document import load_baseline
 from pytest_modelgate.results.errors import BaselineFileError
-from pytest_modelgate.run.scorer import needs_judge, resolve_scorer
+from pytest_modelgate.run.scorer import Scorer, resolve_scorer
 from pytest_modelgate.run.solver import Solver
 
 
@@ -50,7 +50,7 @@ class LoadedGate:
     gate: GateFile
     datasets: dict[str, Dataset]  # benchmark -> its (limited) dataset
     baselines: dict[str, dict[str, Evidence]]  # baseline -> benchmark -> evidence
-    scorers: dict[str, Any]  # benchmark -> scorer, as registered (bound per run)
+    scorers: dict[str, Scorer]  # benchmark -> its scorer (bound per run)
     smoke: bool = False
     # model -> benchmark -> candidate evidence imported from a file (provider: static, results:)
     imported: dict[str, dict[str, Evidence | None]] = field(default_factory=dict)
@@ -98,7 +98,8 @@ def load(
                 problems.append(Problem(spec.results_line, f"models.{spec.name}.results", str(exc)))
                 imported[spec.name] = {}
 
-    datasets, scorers = {}, {}
+    datasets: dict[str, Dataset] = {}
+    scorers: dict[str, Scorer] = {}
     for bench in gate.benchmarks():
         key = f"domains.{bench.domain}.benchmarks.{bench.name}"
         problems.extend(crossfile.candidate_problems(bench, selected, imported, key))
@@ -115,7 +116,7 @@ def load(
         except LookupError as exc:
             problems.append(Problem(bench.scorer_line or bench.line, f"{key}.scorer", str(exc)))
         scorer = scorers.get(bench.name)
-        judged = scorer is not None and needs_judge(scorer)
+        judged = scorer is not None and scorer.needs_judge
         problems.extend(crossfile.judge_problems(gate, bench, judged, key))
         solver = solver_name(bench)
         if solver not in registries.solvers:

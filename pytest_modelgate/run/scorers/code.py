@@ -20,6 +20,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from pytest_modelgate.data.datasets import Item
+from pytest_modelgate.run.scorer import SampleScore, ScoringContext
 
 if TYPE_CHECKING:  # the sandbox is imported when code is run: most gate runs never do
     from pytest_modelgate.run.sandbox import Limits
@@ -73,7 +74,7 @@ def passes(code: str, item: Item, limits: Limits) -> bool:
 class CodeScorer:
     needs_judge = False
 
-    def bind(self, context: Any) -> Any:
+    def bind(self, context: ScoringContext) -> SampleScore:
         from pytest_modelgate.run.sandbox import Limits
 
         limits = Limits.from_options(getattr(context, "sandbox", None))

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from pytest_modelgate.data.datasets import Item
-from pytest_modelgate.run.judging import Judge, Rubric
+from pytest_modelgate.run.judging import Rubric
+from pytest_modelgate.run.scorer import SampleScore, ScoringContext
 
 GRADE_TEMPLATE = (
     "You are grading an answer to a question against a reference answer.\n\n"
@@ -37,8 +38,9 @@ class JudgeScorer:
 
     needs_judge = True
 
-    def bind(self, context: Any) -> Any:
-        judge: Judge = context.judge
+    def bind(self, context: ScoringContext) -> SampleScore:
+        judge = context.judge
+        assert judge is not None  # needs_judge: collection refused a benchmark without one
         rubric = Rubric(
             "grade", context.rubric or GRADE_TEMPLATE, "GRADE", {"C": "correct", "I": "incorrect"}
         )
@@ -65,8 +67,9 @@ class HonestyScorer:
     def __init__(self, normalized: bool) -> None:
         self.normalized = normalized
 
-    def bind(self, context: Any) -> Any:
-        judge: Judge = context.judge
+    def bind(self, context: ScoringContext) -> SampleScore:
+        judge = context.judge
+        assert judge is not None  # needs_judge: collection refused a benchmark without one
         rubric = Rubric("stance", context.rubric or STANCE_TEMPLATE, "STANCE", _STANCES)
 
         def score(sample: Any, item: Item) -> float | None:

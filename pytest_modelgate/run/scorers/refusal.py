@@ -10,6 +10,7 @@ from typing import Any
 
 from pytest_modelgate.data.datasets import Item
 from pytest_modelgate.run.judging import Rubric
+from pytest_modelgate.run.scorer import SampleScore, ScoringContext
 
 # Openings and stock phrases of a refusal; "I can't" inside a longer helpful answer is
 # common, so phrases must sit near the start or be unambiguous.
@@ -48,7 +49,7 @@ class RefusalScorer:
 
     needs_judge = False
 
-    def bind(self, context: Any) -> Any:
+    def bind(self, context: ScoringContext) -> SampleScore:
         judge = context.judge
 
         def score(sample: Any, item: Item) -> float:
