@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pytest_modelgate.config.schema import BenchmarkSpec, ModelSpec
+from pytest_modelgate.config.schema import BenchmarkSpec
 from pytest_modelgate.data.datasets import Dataset, Item
 from pytest_modelgate.decide.benchmark import (
     all_decided,
@@ -337,7 +337,7 @@ class GateRun:
         params = {**provider.spec.params, **bench.params}
         try:
             run = evaluate(
-                provider,
+                self._caller(loaded, bench, provider),
                 batch,
                 loaded.scorers[bench.name].bind(context),
                 params,
@@ -348,11 +348,6 @@ class GateRun:
                 k=bench.k,
                 concurrency=provider.spec.concurrency,
                 max_error_rate=bench.max_error_rate,
-                cache=self.cache,
-                limiter=self._limiter(loaded, provider.spec),
-                budgets=self._budgets(loaded, bench),
-                prices=provider.spec.prices,
-                recorder=self.recorder,
                 on_answer=on_answer if progress else None,
             )
         except EvaluationError as exc:
@@ -372,14 +367,7 @@ class GateRun:
         def asker(model: str, seed_offset: int) -> Any:
             provider = self.provider(loaded, model)
             if model not in callers:
-                callers[model] = ModelCaller(
-                    provider,
-                    cache=self.cache,
-                    limiter=self._limiter(loaded, provider.spec),
-                    budgets=self._budgets(loaded, bench),
-                    prices=provider.spec.prices,
-                    recorder=self.recorder,
-                )
+                callers[model] = self._caller(loaded, bench, provider)
             params = dict(provider.spec.params)
             if seed_offset:
                 params["seed"] = int(params.get("seed", 0)) + seed_offset
@@ -394,21 +382,28 @@ class GateRun:
         second = self.describe(loaded, spec.regrade_model or spec.model)
         return Judge(ask, identity, spec.regrade, regrade, second, list(callers.values()))
 
-    def _limiter(self, loaded: LoadedGate, spec: ModelSpec) -> RateLimiter | None:
-        """One limiter per model, shared by every benchmark (and thread) that queries it."""
-        if not spec.rate_limit:
-            return None
-        key = (loaded.gate.path, spec.name)
-        if key not in self._limiters:
-            self._limiters[key] = RateLimiter(**spec.rate_limit)
-        return self._limiters[key]
-
-    def _budgets(self, loaded: LoadedGate, bench: BenchmarkSpec) -> list[Budget]:
-        path = loaded.gate.path
-        if path not in self._run_budgets:
-            self._run_budgets[path] = Budget.from_spec("policy.budget", loaded.gate.policy.budget)
+    def _caller(self, loaded: LoadedGate, bench: BenchmarkSpec, provider: Provider) -> ModelCaller:
+        """Model calls with everything a run promises around them: the response cache, the
+        model's rate limit (one per model, shared by every benchmark and thread), the gate
+        file's and the benchmark's budgets, and the recorder."""
+        path, spec = loaded.gate.path, provider.spec
+        with self._lock:
+            if spec.rate_limit and (path, spec.name) not in self._limiters:
+                self._limiters[(path, spec.name)] = RateLimiter(**spec.rate_limit)
+            if path not in self._run_budgets:
+                self._run_budgets[path] = Budget.from_spec(
+                    "policy.budget", loaded.gate.policy.budget
+                )
         key = f"domains.{bench.domain}.benchmarks.{bench.name}.budget"
-        return [b for b in (self._run_budgets[path], Budget.from_spec(key, bench.budget)) if b]
+        budgets = [b for b in (self._run_budgets[path], Budget.from_spec(key, bench.budget)) if b]
+        return ModelCaller(
+            provider,
+            cache=self.cache,
+            limiter=self._limiters.get((path, spec.name)),
+            budgets=budgets,
+            prices=spec.prices,
+            recorder=self.recorder,
+        )
 
     def close(self) -> None:
         for provider in self._providers.values():

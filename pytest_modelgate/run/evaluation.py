@@ -24,9 +24,9 @@ from typing import Any
 
 from pytest_modelgate.data.datasets import Item
 from pytest_modelgate.decide import stats
-from pytest_modelgate.models.calls import AnswerLog, AnswerStore, ModelCaller, epoch_params
-from pytest_modelgate.models.provider import Provider, ProviderError
-from pytest_modelgate.models.spending import Budget, BudgetExceeded, RateLimiter
+from pytest_modelgate.models.calls import ModelCaller, epoch_params
+from pytest_modelgate.models.provider import ProviderError
+from pytest_modelgate.models.spending import BudgetExceeded
 from pytest_modelgate.run.scorer import SampleScore
 from pytest_modelgate.run.scorers.refusal import is_refusal
 from pytest_modelgate.run.solver import Solver, SolverError, generate
@@ -99,7 +99,7 @@ def combine_epochs(values: Sequence[float], metric: str, k: int | None, item_id:
 
 
 def evaluate(
-    provider: Provider,
+    caller: ModelCaller,
     items: Sequence[Item],
     scorer: SampleScore,
     params: Mapping[str, Any],
@@ -111,18 +111,11 @@ def evaluate(
     k: int | None = None,
     concurrency: int = 8,
     max_error_rate: float = 0.0,
-    cache: AnswerStore | None = None,
-    limiter: RateLimiter | None = None,
-    budgets: Sequence[Budget] = (),
-    prices: Mapping[str, float] | None = None,
-    recorder: AnswerLog | None = None,
     on_answer: Callable[[int, int, int, int], None] | None = None,
 ) -> Evaluation:
-    """``on_answer(done, calls, cached, errors)`` follows progress (called from threads)."""
+    """Ask through ``caller`` (a fresh one: its counters become this run's tally).
+    ``on_answer(done, calls, cached, errors)`` follows progress (called from threads)."""
     started = time.perf_counter()
-    caller = ModelCaller(
-        provider, cache=cache, limiter=limiter, budgets=budgets, prices=prices, recorder=recorder
-    )
     options = options or {}
     scores: dict[str, list[float | None]] = {item.id: [None] * epochs for item in items}
     transcripts: dict[str, list[list[Mapping[str, str]]]] = {}
@@ -245,6 +238,6 @@ def evaluate(
         abstained=abstained,
         usage=caller.usage,
         usage_estimated=caller.usage_estimated,
-        cost=caller.cost if prices else None,
+        cost=caller.cost if caller.prices else None,
     )
     return Evaluation(item_scores, tally, next(iter(failed.values()), None), transcripts)
