@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pytest_modelgate.config.schema import BenchmarkSpec, Policy, ThresholdSpec
+from pytest_modelgate.config.specs import BenchmarkSpec, Policy, ThresholdSpec
 from pytest_modelgate.decide import stats
 from pytest_modelgate.decide.comparisons import POINT, Comparison
 from pytest_modelgate.decide.tiers import (

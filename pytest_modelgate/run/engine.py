@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pytest_modelgate.config.schema import (
-    ECOSYSTEM,
+from pytest_modelgate.config.keys import ECOSYSTEM
+from pytest_modelgate.config.parse import parse_gate_file
+from pytest_modelgate.config.specs import (
     BenchmarkSpec,
     GateFile,
     GateFileError,
@@ -25,7 +26,6 @@ from pytest_modelgate.config.schema import (
     Problem,
     ThresholdSpec,
     Vocabulary,
-    parse_gate_file,
 )
 from pytest_modelgate.data.datasets import Dataset, DatasetError, FormatAdapter, Item, load_dataset
 from pytest_modelgate.data.formats import FORMAT_SOLVERS
