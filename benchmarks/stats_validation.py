@@ -76,7 +76,7 @@ except ImportError:  # pragma: no cover - the message is the point
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from pytest_modelgate.config.ladders import BUILTIN_LADDERS, Ladder  # noqa: E402
-from pytest_modelgate.config.schema import BenchmarkSpec, Policy, ThresholdSpec  # noqa: E402
+from pytest_modelgate.config.specs import BenchmarkSpec, Policy, ThresholdSpec  # noqa: E402
 from pytest_modelgate.decide import comparisons, stats  # noqa: E402
 from pytest_modelgate.decide import thresholds as verdicts  # noqa: E402
 from pytest_modelgate.decide.comparisons import Evidence  # noqa: E402

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from conftest import write_jsonl
 
-from pytest_modelgate.config.schema import ModelSpec
+from pytest_modelgate.config.specs import ModelSpec
 from pytest_modelgate.data.formats import agent_item
 from pytest_modelgate.decide.stats import pass_at_k
 from pytest_modelgate.models.provider import ProviderContext

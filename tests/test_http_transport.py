@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from pytest_modelgate.config.schema import ModelSpec
+from pytest_modelgate.config.specs import ModelSpec
 from pytest_modelgate.models.http import public_url
 from pytest_modelgate.models.provider import ProviderContext, ProviderError
 from pytest_modelgate.models.providers.anthropic import AnthropicProvider

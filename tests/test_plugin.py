@@ -72,7 +72,7 @@ def test_plain_pytest_does_not_import_the_engine(pytester):
         import sys, pytest
         ret = pytest.main(["-q", "-p", "no:cacheprovider"])
         heavy = [m for m in ("requests", "yaml", "junit_xml", "pytest_modelgate.run.engine",
-                             "pytest_modelgate.config.schema") if m in sys.modules]
+                             "pytest_modelgate.config.parse") if m in sys.modules]
         print("HEAVY", heavy)
         sys.exit(ret)
     """)

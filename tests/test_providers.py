@@ -15,7 +15,7 @@ from anthropic_server import AnthropicServer
 from conftest import mcq_rows, write_jsonl
 from openai_server import scripted_reply
 
-from pytest_modelgate.config.schema import ModelSpec
+from pytest_modelgate.config.specs import ModelSpec
 from pytest_modelgate.models.provider import Completion, ProviderContext, ProviderError, request_key
 from pytest_modelgate.models.providers.anthropic import (
     AnthropicProvider,

@@ -9,14 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 
-from pytest_modelgate.config.schema import (
-    ECOSYSTEM,
-    BenchmarkSpec,
-    GateFile,
-    ModelSpec,
-    Problem,
-    ThresholdSpec,
-)
+from pytest_modelgate.config.keys import ECOSYSTEM
+from pytest_modelgate.config.specs import BenchmarkSpec, GateFile, ModelSpec, Problem, ThresholdSpec
 
 
 def model_problems(gate: GateFile, models: Sequence[str]) -> list[Problem]:

@@ -1,4 +1,4 @@
-"""Tier ladders and the policy vocabulary a gate file may name (pure: no pytest, no I/O).
+"""Tier ladders a gate file may name (pure: no pytest, no I/O).
 
 A ladder is an ordered list of tiers, lowest first; the built-in ones are the
 frontier frameworks' (reference/cwm-report.md). They are declarations, so they
@@ -16,9 +16,6 @@ BUILTIN_LADDERS: dict[str, tuple[str, ...]] = {
     "anthropic-asl": ("ASL-2", "ASL-3", "ASL-4"),
     "gdm-fsf": ("below-alert", "alert", "ccl"),
 }
-
-DECISIONS = ("interval", "point")
-INCONCLUSIVE_POLICIES = ("fail", "warn", "pass")
 
 
 @dataclass(frozen=True)

@@ -95,7 +95,8 @@ def load_yaml(text: str) -> Any:
         raise YAMLSourceError(f"invalid YAML: {exc}", None) from None
 
 
-_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+# `${VAR}` or `${VAR:-default}`; also the JSON Schema's test for strings the parser expands.
+ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
 def expand_env(value: str, environ: Mapping[str, str] | None = None) -> str:
@@ -110,4 +111,4 @@ def expand_env(value: str, environ: Mapping[str, str] | None = None) -> str:
             return default
         raise KeyError(name)
 
-    return _VAR.sub(substitute, value)
+    return ENV_REFERENCE.sub(substitute, value)

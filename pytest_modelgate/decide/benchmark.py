@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from pytest_modelgate.config.schema import ECOSYSTEM, BenchmarkSpec, Policy, ThresholdSpec
+from pytest_modelgate.config.keys import ECOSYSTEM
+from pytest_modelgate.config.specs import BenchmarkSpec, Policy, ThresholdSpec
 from pytest_modelgate.decide import stats
 from pytest_modelgate.decide.comparisons import (
     Comparison,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import Enum
 
-from pytest_modelgate.config.schema import BenchmarkSpec, Policy, ThresholdSpec
+from pytest_modelgate.config.specs import BenchmarkSpec, Policy, ThresholdSpec
 from pytest_modelgate.decide import stats
 from pytest_modelgate.decide.comparisons import POINT, Comparison
 from pytest_modelgate.decide.tiers import Outcome, decide_floor, decide_threshold

@@ -48,7 +48,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from pytest_modelgate import __version__
-from pytest_modelgate.config.schema import ModelSpec
+from pytest_modelgate.config.specs import ModelSpec
 from pytest_modelgate.models.provider import ProviderError
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from pytest_modelgate.config.schema import AggregateScore, ModelSpec
+from pytest_modelgate.config.specs import AggregateScore, ModelSpec
 
 Message = Mapping[str, str]
 

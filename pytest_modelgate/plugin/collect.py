@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from pytest_modelgate.config.schema import GateFileError
+from pytest_modelgate.config.specs import GateFileError
 from pytest_modelgate.decide.thresholds import Verdict
 from pytest_modelgate.plugin.session import ModelgateSession
 from pytest_modelgate.plugin.stash import SESSION_KEY

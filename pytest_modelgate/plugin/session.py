@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pytest_modelgate.config.schema import GateFileError, Problem
+from pytest_modelgate.config.specs import GateFileError, Problem
 from pytest_modelgate.plugin.settings import Settings
 from pytest_modelgate.run.engine import GateRun
 from pytest_modelgate.run.loading import LoadedGate, Registries, load

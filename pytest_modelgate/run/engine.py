@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pytest_modelgate.config.schema import BenchmarkSpec
+from pytest_modelgate.config.specs import BenchmarkSpec
 from pytest_modelgate.data.datasets import Dataset, Item
 from pytest_modelgate.decide.benchmark import (
     all_decided,

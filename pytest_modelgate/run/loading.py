@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from pytest_modelgate.config import crossfile
-from pytest_modelgate.config.schema import (
+from pytest_modelgate.config.parse import parse_gate_file
+from pytest_modelgate.config.specs import (
     BenchmarkSpec,
     GateFile,
     GateFileError,
     Problem,
     Vocabulary,
-    parse_gate_file,
 )
 from pytest_modelgate.data.datasets import Dataset, DatasetError, FormatAdapter, load_dataset
 from pytest_modelgate.data.formats import FORMAT_SOLVERS

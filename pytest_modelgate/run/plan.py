@@ -12,7 +12,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pytest_modelgate.config.schema import ECOSYSTEM, BenchmarkSpec, ThresholdSpec
+from pytest_modelgate.config.keys import ECOSYSTEM
+from pytest_modelgate.config.specs import BenchmarkSpec, ThresholdSpec
 from pytest_modelgate.data.datasets import Item
 from pytest_modelgate.decide.comparisons import Evidence, riskiest, strongest
 from pytest_modelgate.decide.stats import minimum_detectable_difference

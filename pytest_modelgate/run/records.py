@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pytest_modelgate.config.schema import BenchmarkSpec
+from pytest_modelgate.config.specs import BenchmarkSpec
 from pytest_modelgate.decide import stats
 from pytest_modelgate.decide.comparisons import Evidence
 from pytest_modelgate.decide.thresholds import ThresholdResult, Verdict

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pytest_modelgate.config.schema import AggregateScore, ModelSpec
+from pytest_modelgate.config.specs import AggregateScore, ModelSpec
 from pytest_modelgate.models.http import (
     RETRY_STATUSES,
     JSONEndpoint,

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pytest_modelgate.config.schema import ModelSpec
+from pytest_modelgate.config.specs import ModelSpec
 from pytest_modelgate.models.provider import ProviderContext, ProviderError
 from pytest_modelgate.models.providers.openai import OpenAICompatibleProvider
 

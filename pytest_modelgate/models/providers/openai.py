@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pytest_modelgate.config.schema import AggregateScore, ModelSpec
+from pytest_modelgate.config.specs import AggregateScore, ModelSpec
 from pytest_modelgate.models.http import (
     JSONEndpoint,
     Response,

@@ -19,7 +19,7 @@ import importlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from pytest_modelgate.config.schema import AggregateScore, ModelSpec
+from pytest_modelgate.config.specs import AggregateScore, ModelSpec
 from pytest_modelgate.models.provider import (
     Completion,
     Message,

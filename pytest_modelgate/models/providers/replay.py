@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pytest_modelgate.config.schema import AggregateScore, ModelSpec
+from pytest_modelgate.config.specs import AggregateScore, ModelSpec
 from pytest_modelgate.models.provider import (
     Completion,
     Message,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pytest_modelgate.config.schema import ModelSpec
+from pytest_modelgate.config.specs import ModelSpec
 from pytest_modelgate.models.provider import (
     Completion,
     Message,
