@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pytest_modelgate.config.schema import ECOSYSTEM, BenchmarkSpec, Policy, ThresholdSpec
-from pytest_modelgate.decide import stats
 from pytest_modelgate.decide.comparisons import (
     Comparison,
     Evidence,
@@ -21,6 +20,7 @@ from pytest_modelgate.decide.comparisons import (
     score_estimate,
     strongest,
 )
+from pytest_modelgate.decide.estimate import Estimate
 from pytest_modelgate.decide.thresholds import ThresholdResult, threshold_result
 from pytest_modelgate.decide.tiers import Outcome, benchmark_tier
 
@@ -29,7 +29,7 @@ Baselines = Mapping[str, Mapping[str, Evidence]]  # baseline -> benchmark -> evi
 
 @dataclass(frozen=True)
 class BenchmarkDecision:
-    estimate: stats.Estimate  # the candidate's score with its own interval
+    estimate: Estimate  # the candidate's score with its own interval
     thresholds: tuple[ThresholdResult, ...]
     floors: tuple[ThresholdResult, ...]
     tier: str
