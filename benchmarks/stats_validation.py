@@ -77,7 +77,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from pytest_modelgate.config.ladders import BUILTIN_LADDERS, Ladder  # noqa: E402
 from pytest_modelgate.config.specs import BenchmarkSpec, Policy, ThresholdSpec  # noqa: E402
-from pytest_modelgate.decide import comparisons, stats  # noqa: E402
+from pytest_modelgate.decide import comparisons, proportions, stats  # noqa: E402
 from pytest_modelgate.decide import thresholds as verdicts  # noqa: E402
 from pytest_modelgate.decide.comparisons import Evidence  # noqa: E402
 from pytest_modelgate.decide.tiers import Outcome  # noqa: E402
@@ -243,7 +243,7 @@ def screen(method: str, cand: list[float], ref: list[float] | None, reference, n
         xs, level, ms = cand, CONFIDENCE, [reference + MARGIN]
     else:  # unpaired: candidate CS at 1 - alpha/2 against the reference's Wilson at 1 - alpha/2
         level = 1.0 - alpha / 2.0
-        ref_iv = stats.wilson_aggregate(reference.score, reference.n, level)
+        ref_iv = proportions.wilson_aggregate(reference.score, reference.n, level)
         xs, ms = cand, [MARGIN + ref_iv.high, MARGIN + ref_iv.low]
     barrier = math.log(2.0 / (1.0 - level)) - 1e-6  # a hair low: float noise never hides one
     # Unpaired: crossed needs K+(m1) >= barrier, cleared K-(m2) >= barrier, m2 < m1; as K+ falls
@@ -375,7 +375,7 @@ def oracle_items(task: Task, p_cand: float, cells) -> float:
         support, probs = (0.0, 1.0), (1 - p_cand, p_cand)
         m = task.p_ref + MARGIN
         if task.method == "unpaired":
-            ref = stats.wilson_aggregate(task.p_ref, REF_N, 1 - alpha / 2)
+            ref = proportions.wilson_aggregate(task.p_ref, REF_N, 1 - alpha / 2)
             m += (ref.high if task.delta > MARGIN else ref.low) - task.p_ref
             barrier = math.log(4 / alpha)
     growth = _kelly_growth(support, probs, m)
@@ -401,7 +401,7 @@ def coverage_sweep(which: str) -> tuple[float, int, float, float, int, float]:
             ]
             bounds = np.array([(iv.low, iv.high) for iv in ivs])
         else:
-            bounds = np.array([stats.wilson_interval(k, n, CONFIDENCE) for k in range(n + 1)])
+            bounds = np.array([proportions.wilson_interval(k, n, CONFIDENCE) for k in range(n + 1)])
         ks = np.arange(n + 1)[:, None]
         log_comb = np.array(
             [math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1) for k in range(n + 1)]
@@ -581,8 +581,11 @@ def report(tasks: list[Task], results: dict, sweep: dict, args, elapsed: float) 
         "Decision code (working tree, sha256 prefixes): "
         + ", ".join(
             f"`{path.name}` {hashlib.sha256(path.read_bytes()).hexdigest()[:10]}"
-            for name in ("stats.py", "comparisons.py", "verdicts.py", "tiers.py", "sequential.py")
-            if (path := ROOT / "pytest_modelgate" / name).exists()
+            for name in (
+                *("estimate.py", "proportions.py", "bootstrap.py", "stats.py"),
+                *("comparisons.py", "thresholds.py", "tiers.py", "sequential.py"),
+            )
+            if (path := ROOT / "pytest_modelgate" / "decide" / name).exists()
         )
         + "."
     )

@@ -1,4 +1,4 @@
-"""The HTTP transport of the API providers (``providers/http.py``) against loopback servers
+"""The HTTP transport of the API providers (``models/http.py``, ``models/wire.py``) against loopback servers
 that write exact bytes: framing, encodings, interim responses, connection reuse, malformed
 answers, timeouts and slow servers, proxies, TLS and credentials. Every failure must be a ProviderError that
 names the model and the URL and quotes no credential."""

@@ -19,16 +19,15 @@ from pathlib import Path
 import pytest
 
 from pytest_modelgate.data.formats import code_item
+from pytest_modelgate.run.containment import Containment
 from pytest_modelgate.run.sandbox import (
-    NEWNET,
-    NEWUSER,
-    Containment,
     Limits,
     SandboxResult,
     available_containment,
     run,
     workdir,
 )
+from pytest_modelgate.run.sandbox_launcher import NEWNET, NEWUSER
 from pytest_modelgate.run.scorer import ScoringContext
 from pytest_modelgate.run.scorers import BUILTIN_SCORERS
 from pytest_modelgate.run.solver import Sample

@@ -23,13 +23,13 @@ import pytest
 
 from pytest_modelgate.decide import sequential
 from pytest_modelgate.decide.multiplicity import holm, holm_adjusted_confidence
+from pytest_modelgate.decide.proportions import wilson_aggregate, wilson_interval
 from pytest_modelgate.decide.sequential import (
     absolute_sequence,
     mean_sequence,
     paired_sequence,
     unpaired_sequence,
 )
-from pytest_modelgate.decide.stats import wilson_aggregate, wilson_interval
 
 CONF = 0.95
 STREAMS, LENGTH, BATCH = 1000, 1000, 25

@@ -1,4 +1,4 @@
-"""Tests for pytest_modelgate.decide.stats: published worked examples, then simulations with known truth.
+"""Tests for the statistics in pytest_modelgate.decide (estimate, proportions, bootstrap, stats): published worked examples, then simulations with known truth.
 
 The simulations are the point: an interval is only worth gating a release on if, over many
 simulated evals with a known true rate, it covers the truth about as often as it claims. All
@@ -17,20 +17,20 @@ from statistics import fmean, pstdev
 
 import pytest
 
-from pytest_modelgate.decide.stats import (
+from pytest_modelgate.decide.estimate import Estimate, is_binary, z_value
+from pytest_modelgate.decide.proportions import (
     CONTINUITY_BELOW,
-    Estimate,
-    aggregate_difference,
     aggregate_interval,
-    is_binary,
     mid_p_interval,
+    wilson_interval,
+)
+from pytest_modelgate.decide.stats import (
+    aggregate_difference,
     minimum_detectable_difference,
     paired_difference,
     pass_at_k,
     score_interval,
     unpaired_difference,
-    wilson_interval,
-    z_value,
 )
 
 CONF = 0.95

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from pytest_modelgate.config.keys import ECOSYSTEM
 from pytest_modelgate.config.specs import BenchmarkSpec, Policy, ThresholdSpec
-from pytest_modelgate.decide import stats
 from pytest_modelgate.decide.comparisons import (
     Comparison,
     Evidence,
@@ -22,6 +21,7 @@ from pytest_modelgate.decide.comparisons import (
     score_estimate,
     strongest,
 )
+from pytest_modelgate.decide.estimate import Estimate
 from pytest_modelgate.decide.thresholds import ThresholdResult, threshold_result
 from pytest_modelgate.decide.tiers import Outcome, benchmark_tier
 
@@ -30,7 +30,7 @@ Baselines = Mapping[str, Mapping[str, Evidence]]  # baseline -> benchmark -> evi
 
 @dataclass(frozen=True)
 class BenchmarkDecision:
-    estimate: stats.Estimate  # the candidate's score with its own interval
+    estimate: Estimate  # the candidate's score with its own interval
     thresholds: tuple[ThresholdResult, ...]
     floors: tuple[ThresholdResult, ...]
     tier: str

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from pytest_modelgate.decide import stats
+from pytest_modelgate.decide import proportions, stats
+from pytest_modelgate.decide.estimate import Estimate
 
 PAIRED, UNPAIRED, ABSOLUTE, POINT = "paired", "unpaired", "absolute", "point"
 
@@ -39,7 +40,7 @@ class Comparison:
     reference: float
     reference_source: str
     method: str  # paired | unpaired | absolute
-    diff: stats.Estimate
+    diff: Estimate
     reference_name: str = ""  # short label: "absolute", "peer", "ecosystem=peer"
 
 
@@ -47,9 +48,9 @@ class ComparisonError(ValueError):
     """The two sides cannot be compared honestly (e.g. the baseline lacks items)."""
 
 
-def score_estimate(evidence: Evidence, confidence: float, seed: int = 0) -> stats.Estimate:
+def score_estimate(evidence: Evidence, confidence: float, seed: int = 0) -> Estimate:
     if evidence.items is None:
-        return stats.aggregate_interval(evidence.score, evidence.n, confidence)
+        return proportions.aggregate_interval(evidence.score, evidence.n, confidence)
     ids = list(evidence.items)
     return stats.score_interval(
         [evidence.items[i] for i in ids], confidence, clusters=_clusters(evidence, ids), seed=seed
@@ -69,7 +70,7 @@ def compare(
         return _compare_sequential(candidate, reference, confidence)
     if not isinstance(reference, Evidence):
         own = score_estimate(candidate, confidence, seed)
-        diff = stats.Estimate(
+        diff = Estimate(
             own.value - reference,
             own.low - reference,
             own.high - reference,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from pytest_modelgate.decide import stats
+from pytest_modelgate.decide.estimate import z_value
 
 Claim = TypeVar("Claim")
 
@@ -52,7 +52,7 @@ def holm_adjusted_confidence(rank: int, m: int, confidence: float) -> float:
     a claim's interval excludes its margin at 1 - alpha' exactly when its p-value is <= alpha',
     so this rejects exactly the claims `holm` rejects on those p-values.
     """
-    stats.z_value(confidence)  # the same check and message as every interval
+    z_value(confidence)  # the same check and message as every interval
     alpha = 1.0 - confidence
     if m < 1 or not 1 <= rank <= m:
         raise ValueError(f"need 1 <= rank <= m, got rank={rank}, m={m}")

@@ -73,8 +73,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from pytest_modelgate.decide import stats
-from pytest_modelgate.decide.stats import Estimate
+from pytest_modelgate.decide.estimate import Estimate, finite_scores, z_value
+from pytest_modelgate.decide.proportions import check_reference_aggregate, wilson_aggregate
 
 _TRUNCATION = 0.5  # c in l(m) = min(b, c / m): the paper's default, keeps every factor >= 1 - c
 _DECAY = 0.3  # a: bets shrink like t^-a (the paper's schedule is ~ (t log t)^-1/2)
@@ -89,7 +89,7 @@ METHOD = "anytime-valid CS, hedged betting (Waudby-Smith & Ramdas 2023)"
 
 
 def _alpha(confidence: float) -> float:
-    stats.z_value(confidence)  # the same check and message as every fixed-n interval
+    z_value(confidence)  # the same check and message as every fixed-n interval
     return 1.0 - confidence
 
 
@@ -194,7 +194,7 @@ def _unit_interval(
 def _bounded(values: Sequence[float], lower: float, upper: float, what: str) -> list[float]:
     if not (math.isfinite(lower) and math.isfinite(upper) and lower < upper):
         raise ValueError(f"bounds must be finite with lower < upper, got [{lower}, {upper}]")
-    xs = stats._floats(values, what)
+    xs = finite_scores(values, what)
     bad = [x for x in xs if not lower <= x <= upper]
     if bad:
         raise ValueError(
@@ -231,7 +231,7 @@ def mean_sequence(
     mean = math.fsum(xs) / len(xs)
     low = max(lower, min(lower + lo * span, mean))
     high = min(upper, max(lower + hi * span, mean))
-    se = (high - low) / (2.0 * stats.z_value(confidence))
+    se = (high - low) / (2.0 * z_value(confidence))
     return Estimate(mean, low, high, se, len(xs), _method(horizon))
 
 
@@ -255,7 +255,7 @@ def paired_sequence(
     The per-item differences lie in [-1, 1]; the CS is `mean_sequence` on them, which adapts to
     their variance, so items both models get right or wrong (difference 0) tighten it.
     """
-    stats.z_value(confidence)
+    z_value(confidence)
     cs, rs = _scores(candidate, "candidate scores"), _scores(reference, "reference scores")
     if len(cs) != len(rs):
         raise ValueError(
@@ -287,13 +287,13 @@ def unpaired_sequence(
     most 3 points (N = 300-2,000), none consistently for the better.
     """
     alpha = _alpha(confidence)
-    stats._check_reference(reference_score, reference_n)
+    check_reference_aggregate(reference_score, reference_n)
     half = 1.0 - alpha / 2.0
     cand = mean_sequence(_scores(candidate, "candidate scores"), half, horizon=horizon)
-    ref = stats.wilson_aggregate(reference_score, reference_n, half)
+    ref = wilson_aggregate(reference_score, reference_n, half)
     low = max(-1.0, cand.low - ref.high)
     high = min(1.0, cand.high - ref.low)
-    se = (high - low) / (2.0 * stats.z_value(confidence))
+    se = (high - low) / (2.0 * z_value(confidence))
     method = (
         f"unpaired, {cand.method}, at {half:.4g}; reference: {ref.method}, fixed n, "
         f"at {half:.4g}; Bonferroni-combined"

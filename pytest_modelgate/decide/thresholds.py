@@ -13,6 +13,7 @@ from enum import Enum
 from pytest_modelgate.config.specs import BenchmarkSpec, Policy, ThresholdSpec
 from pytest_modelgate.decide import stats
 from pytest_modelgate.decide.comparisons import POINT, Comparison
+from pytest_modelgate.decide.estimate import Estimate
 from pytest_modelgate.decide.tiers import Outcome, decide_floor, decide_threshold
 
 
@@ -46,7 +47,7 @@ def threshold_result(
     bench: BenchmarkSpec,
     comparison: Comparison,
     policy: Policy,
-    candidate: stats.Estimate,
+    candidate: Estimate,
     excluded: int = 0,
     note: str | None = None,
 ) -> ThresholdResult:
@@ -92,7 +93,7 @@ def explain(
     mdd: float,
     bench: BenchmarkSpec,
     policy: Policy,
-    candidate: stats.Estimate,
+    candidate: Estimate,
     excluded: int = 0,
     note: str | None = None,
 ) -> str:
@@ -165,7 +166,7 @@ def demoted(
     t: ThresholdResult,
     bench: BenchmarkSpec,
     policy: Policy,
-    candidate: stats.Estimate,
+    candidate: Estimate,
     excluded: int,
     note: str,
 ) -> ThresholdResult:

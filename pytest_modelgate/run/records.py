@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_modelgate.config.specs import BenchmarkSpec
-from pytest_modelgate.decide import stats
 from pytest_modelgate.decide.comparisons import Evidence
+from pytest_modelgate.decide.estimate import Estimate
 from pytest_modelgate.decide.thresholds import ThresholdResult, Verdict
 from pytest_modelgate.decide.tiers import Outcome
 from pytest_modelgate.run.evaluation import Tally
@@ -24,7 +24,7 @@ class BenchmarkResult:
     n_planned: int
     dataset_sha256: str | None = None
     evidence: Evidence | None = None
-    estimate: stats.Estimate | None = None
+    estimate: Estimate | None = None
     thresholds: tuple[ThresholdResult, ...] = ()
     floors: tuple[ThresholdResult, ...] = ()
     tier: str | None = None

@@ -15,7 +15,6 @@ from typing import Any
 from pytest_modelgate.config.specs import AggregateScore, ModelSpec
 from pytest_modelgate.models.http import (
     JSONEndpoint,
-    Response,
     http_base_url,
     public_url,
     read_api_key,
@@ -27,6 +26,7 @@ from pytest_modelgate.models.provider import (
     ProviderError,
     describe_spec,
 )
+from pytest_modelgate.models.wire import Response
 
 
 class OpenAICompatibleProvider:
