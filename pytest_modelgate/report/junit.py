@@ -3,13 +3,15 @@ testcase per threshold or floor with the full explanation as the failure message
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from junit_xml import TestCase, TestSuite, to_xml_report_string
 
 from pytest_modelgate.report import ModelReport, spend_line, verdict_line
 from pytest_modelgate.run.engine import domain_failed_message
 
 
-def render_junit(reports: list[ModelReport]) -> str:
+def render_junit(reports: Sequence[ModelReport]) -> str:
     suites = []
     for report in reports:
         by_domain: dict[str, list[TestCase]] = {}

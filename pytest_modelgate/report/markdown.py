@@ -40,7 +40,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render_markdown(reports: list[ModelReport]) -> str:
+def render_markdown(reports: Sequence[ModelReport]) -> str:
     parts = []
     for report in reports:
         parts.append(f"## {verdict_line(report)}\n")
