@@ -107,10 +107,11 @@ def benchmark_chart(name: str, result: Any) -> BenchmarkChart:
 
 
 def domain_charts(report: ModelReport) -> dict[str, list[BenchmarkChart]]:
-    """Benchmarks grouped by domain, in the order the report lists them."""
+    """Benchmarks grouped by domain (``ModelReport.group``), in the order the report lists
+    them."""
     out: dict[str, list[BenchmarkChart]] = {}
     for name, result in report.benchmarks.items():
-        out.setdefault(result.spec.domain, []).append(benchmark_chart(name, result))
+        out.setdefault(report.group(name), []).append(benchmark_chart(name, result))
     return out
 
 

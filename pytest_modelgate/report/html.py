@@ -110,7 +110,7 @@ def _report(report: ModelReport, item_details: ItemDetails | None) -> str:
         table_rows.setdefault(row.domain, []).append(row)
     nav = []
     for domain in charts:
-        d = report.domains.get(domain)
+        d = report.domain_of(domain)
         cls = "warn" if d is None else "pass" if d.passed else "fail"
         tier = f"{d.tier or 'unknown'}" if d else "incomplete"
         anchor = _slug(report.model, "domain", domain)
@@ -157,7 +157,7 @@ def _domain(
     table_rows: list,
     item_details: ItemDetails | None,
 ) -> str:
-    d = report.domains.get(domain)
+    d = report.domain_of(domain)
     state = (
         f"tier {d.tier or 'unknown'}, allowed {d.allowed}, {'passed' if d.passed else 'FAILED'}"
         if d

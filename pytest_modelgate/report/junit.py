@@ -16,8 +16,9 @@ def render_junit(reports: Sequence[ModelReport]) -> str:
     for report in reports:
         by_domain: dict[str, list[TestCase]] = {}
         for name, b in report.benchmarks.items():
-            cases = by_domain.setdefault(b.spec.domain, [])
-            classname = f"modelgate.{b.spec.domain}.{name}"
+            group = report.group(name)  # the domain, or FILE::domain where files share it
+            cases = by_domain.setdefault(group, [])
+            classname = f"modelgate.{group}.{name}"
             if b.error:
                 specs = b.spec.thresholds + b.spec.floors
                 for spec in specs:
@@ -39,7 +40,7 @@ def render_junit(reports: Sequence[ModelReport]) -> str:
                     case.add_failure_info(message=t.message, failure_type=t.outcome)
                 cases.append(case)
         for domain, cases in by_domain.items():
-            d = report.domains.get(domain)
+            d = report.domain_of(domain)
             if d is not None:
                 case = TestCase(f"tier[{report.model}]", f"modelgate.{domain}", 0.0)
                 if d.errors:

@@ -55,7 +55,7 @@ def render_markdown(reports: Sequence[ModelReport]) -> str:
         for row in rows(report):
             by_domain.setdefault(row.domain, []).append(row)
         for domain, domain_rows in by_domain.items():
-            d = report.domains.get(domain)
+            d = report.domain_of(domain)
             state = (
                 f"tier **{d.tier}**, allowed {d.allowed}, {'passed' if d.passed else 'FAILED'}"
                 if d
