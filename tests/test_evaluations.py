@@ -151,7 +151,11 @@ def test_a_judge_answering_off_format_errors_the_benchmark(pytester, servers, wr
 
 def test_a_custom_rubric_is_what_the_judge_reads(pytester, servers, write_gate):
     candidate, grader = servers
-    write_jsonl(pytester.path / "data/open.jsonl", open_rows(right=20, wrong=0))
+    rows = [
+        {"id": f"r{i}", "input": f"Q{i}? <<reply:[[right]] yes {i}>>", "target": f"yes {i}"}
+        for i in range(20)
+    ]
+    write_jsonl(pytester.path / "data/open.jsonl", rows)
     rubric = "'Answer: [Submitted answer] {answer} (target {target}). Say GRADE: C or GRADE: I.'"
     write_gate(
         gate(
@@ -165,6 +169,20 @@ def test_a_custom_rubric_is_what_the_judge_reads(pytester, servers, write_gate):
 
     expected = hashlib.sha256(rubric.strip("'").encode()).hexdigest()
     assert results(pytester)["benchmarks"]["bio-open"]["judge"]["rubrics"] == {"grade": expected}
+    # What the judge server was sent: the rubric, filled with each answer and its target.
+    sent = sorted(json.dumps(r["messages"]) for r in grader.requests)
+    assert sent == sorted(
+        json.dumps(
+            [
+                {
+                    "role": "user",
+                    "content": f"Answer: [Submitted answer] [[right]] yes {i} "
+                    f"(target yes {i}). Say GRADE: C or GRADE: I.",
+                }
+            ]
+        )
+        for i in range(20)
+    )
 
 
 FRR = """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 from conftest import mcq_rows, write_jsonl
@@ -57,9 +58,49 @@ def test_a_key_with_a_line_break_errors_without_showing_it(
     assert server.requests == []
 
 
-def test_credentials_in_base_url_never_reach_reports():
+def test_credentials_in_base_url_never_reach_reports(
+    pytester, model_server, write_gate, monkeypatch
+):
     url = "https://user:tok3n@models.example:8443/v1/chat/completions?key=abc"
     assert public_url(url) == "https://models.example:8443/v1/chat/completions"
+    # A real run with a password in base_url and a key in the environment: neither (nor
+    # the Basic token made of the password) is in any file written or in the terminal.
+    api_key, password = "sk-modelgate-env-5e1f", "pw-in-url-93ab"
+    secrets = [api_key, password, base64.b64encode(f"gate:{password}".encode()).decode()]
+    monkeypatch.setenv("TOY_API_KEY", api_key)
+    server = model_server(require_key=api_key)
+    write_jsonl(pytester.path / "data/mcq.jsonl", mcq_rows(40, correct=0))
+    secret_url = server.base_url.replace("http://", f"http://gate:{password}@")
+    write_gate(gate(secret_url, extra="api_key_env: TOY_API_KEY"))
+    result = pytester.runpytest(
+        "--modelgate",
+        "--modelgate-report",
+        "out",
+        "--modelgate-record-responses",
+        "responses.jsonl",
+        "--modelgate-record-baseline",
+        "baseline.json",
+        "--junitxml",
+        "pytest-junit.xml",
+        "-v",
+    )
+    result.assert_outcomes(passed=2)
+    assert server.answered == 40  # the key was sent: the server refuses requests without it
+    written = sorted(pytester.path.glob("out/*")) + [
+        pytester.path / name for name in ("responses.jsonl", "baseline.json", "pytest-junit.xml")
+    ]
+    assert sorted(p.name for p in written[:4]) == [
+        "junit.xml",
+        "report.html",
+        "results.json",
+        "summary.md",
+    ]
+    texts = {p.name: p.read_text() for p in written}
+    texts["terminal"] = result.stdout.str() + result.stderr.str()
+    assert "127.0.0.1" in texts["results.json"]  # the endpoint is reported, its secret not
+    for name, text in texts.items():
+        for secret in secrets:
+            assert secret not in text, f"{name} holds a secret"
 
 
 def test_baseline_items_outside_0_1_are_refused(pytester, model_server, write_gate):

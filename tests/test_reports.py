@@ -4,6 +4,8 @@ junitparser (the library PR-check actions use), pytest's own --junitxml, the ste
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 from xml.etree import ElementTree
 
 import junitparser
@@ -213,3 +215,53 @@ def test_token_usage_from_the_api_is_summed_per_benchmark(finished_run):
     weak = json.loads((root / "report/results.json").read_text())["benchmarks"]["weak-mcq"]
     # our test server reports 10 prompt + 1 completion tokens per answer
     assert weak["usage"] == {"prompt_tokens": 1000, "completion_tokens": 100, "total_tokens": 1100}
+
+
+REPORTER = """
+from pytest_modelgate.report.writer import Reporter
+
+
+def verdict(reports):
+    return "".join(f"{r.model}: {r.release['tier']}, passed={r.release['passed']}\\n" for r in reports)
+
+
+def pytest_modelgate_add_reporters(reporters):
+    reporters["verdict"] = Reporter("verdict.txt", verdict)
+    del reporters["html"]
+"""
+
+
+def test_a_conftest_reporter_writes_beside_the_built_ins(pytester, model_server, write_gate):
+    server = model_server()
+    write_jsonl(pytester.path / "data/weak.jsonl", mcq_rows(20, correct=5, prefix="w"))
+    write_jsonl(pytester.path / "data/strong.jsonl", mcq_rows(20, correct=18, prefix="s"))
+    write_gate(GATE.format(url=server.base_url))
+    pytester.makeconftest(REPORTER)
+    out = pytester.path / "out"
+    out.mkdir()
+    (out / "report.html").write_text("an earlier run's")
+    result = pytester.runpytest("--modelgate", "--modelgate-report", "out")
+    assert result.ret == 1
+    assert (out / "verdict.txt").read_text() == "candidate: high, passed=False\n"
+    assert sorted(p.name for p in out.iterdir()) == [
+        "junit.xml",
+        "results.json",
+        "summary.md",
+        "verdict.txt",
+    ]
+    # A run that writes no reports leaves no stale verdict behind.
+    write_gate("version: 2\n")
+    assert pytester.runpytest("--modelgate", "--modelgate-report", "out").ret == 2
+    assert not (out / "verdict.txt").exists()
+
+
+def test_the_documented_reporter_writes_its_file(pytester, model_server, write_gate):
+    docs = (Path(__file__).parents[1] / "docs/command-line.md").read_text()
+    example = re.search(r"```python\n(.*?)```", docs.split("## Extending", 1)[1], re.S)
+    server = model_server()
+    write_jsonl(pytester.path / "data/weak.jsonl", mcq_rows(20, correct=5, prefix="w"))
+    write_jsonl(pytester.path / "data/strong.jsonl", mcq_rows(20, correct=0, prefix="s"))
+    write_gate(GATE.format(url=server.base_url))
+    pytester.makeconftest(example.group(1))
+    assert pytester.runpytest("--modelgate", "--modelgate-report", "out").ret == 0
+    assert (pytester.path / "out/verdict.txt").read_text() == "candidate: tier moderate, PASS\n"

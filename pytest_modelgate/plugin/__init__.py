@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_modelgate.plugin.settings import OPTIONS, SettingsError, resolve_settings
 from pytest_modelgate.plugin.stash import SESSION_KEY
 
-REPORT_FILES = ("summary.md", "junit.xml", "report.html")  # besides results*.json
+if TYPE_CHECKING:
+    from pytest_modelgate.report.writer import ReportWriter
 
 _HELP = {
     "modelgate": "collect *.gate.yaml / *.gate.yml files and run their gates",
@@ -69,14 +70,24 @@ def pytest_configure(config: pytest.Config) -> None:
     distributed.configure(config)
     from pytest_modelgate.plugin.session import ModelgateSession
 
-    if settings.report_dir is not None and settings.report_dir.is_dir():
-        # A report of an earlier run must never stand in for this one's.
-        out = settings.report_dir
-        for stale in (*out.glob("results*.json"), *(out / n for n in REPORT_FILES)):
-            stale.unlink(missing_ok=True)
     config.pluginmanager.register(builtins, "modelgate-defaults")
+    if settings.report_dir is not None and settings.report_dir.is_dir():
+        # A report of an earlier run must never stand in for this one's (even one whose
+        # writer a conftest.py has since removed).
+        from pytest_modelgate.report.writer import builtin_reporters, written_files
+
+        for writer in [*builtin_reporters().values(), *_reporters(config).values()]:
+            for stale in written_files(writer, settings.report_dir):
+                stale.unlink(missing_ok=True)
     config.stash[SESSION_KEY] = ModelgateSession(config, settings)
     config.pluginmanager.register(ModelgateReporter(config), "modelgate-reporter")
+
+
+def _reporters(config: pytest.Config) -> dict[str, ReportWriter]:
+    """The report writers the built-ins and any plugin or conftest.py registered."""
+    reporters: dict[str, ReportWriter] = {}
+    config.hook.pytest_modelgate_add_reporters(reporters=reporters)
+    return reporters
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -160,9 +171,8 @@ class ModelgateReporter:
             state.close()
 
     def _write_files(self) -> None:
-        from pytest_modelgate.report.html import render_html
-        from pytest_modelgate.report.junit import render_junit
         from pytest_modelgate.report.markdown import render_markdown
+        from pytest_modelgate.report.writer import output_files
         from pytest_modelgate.results.document import write_json
 
         settings = self.state.settings
@@ -172,15 +182,17 @@ class ModelgateReporter:
             return
         out = settings.report_dir
         out.mkdir(parents=True, exist_ok=True)
-        for report in self.reports:
-            name = "results.json" if len(self.reports) == 1 else f"results.{report.model}.json"
-            write_json(out / name, report.results)
-        summary = render_markdown(self.reports)
-        (out / "summary.md").write_text(summary, encoding="utf-8")
-        (out / "junit.xml").write_text(render_junit(self.reports), encoding="utf-8")
-        (out / "report.html").write_text(render_html(self.reports), encoding="utf-8")
+        # Called now, not at start-up: conftest.py files beside the gate files are loaded.
+        texts: dict[str, str] = {}
+        for writer in _reporters(self.config).values():
+            texts.update(output_files(writer, self.reports))
+        for name, text in texts.items():
+            tmp = out / f"{name}.tmp"
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(out / name)  # readers never see half a file
         step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
         if step_summary:
+            summary = texts.get("summary.md") or render_markdown(self.reports)
             with open(step_summary, "a", encoding="utf-8") as fh:
                 fh.write(summary + "\n")
 

@@ -1,4 +1,5 @@
-"""The built-in providers, scorers, formats and ladders, registered through the public hooks."""
+"""The built-in providers, scorers, formats, ladders and reporters, registered through the
+public hooks."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 
 from pytest_modelgate.config.ladders import BUILTIN_LADDERS
 from pytest_modelgate.data.formats import BUILTIN_FORMATS
+from pytest_modelgate.report.writer import ReportWriter, builtin_reporters
 from pytest_modelgate.run.scorers import BUILTIN_SCORERS
 
 
@@ -38,3 +40,8 @@ def pytest_modelgate_add_solvers(solvers: dict[str, Any]) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_modelgate_add_ladders(ladders: dict[str, tuple[str, ...]]) -> None:
     ladders.update(BUILTIN_LADDERS)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_modelgate_add_reporters(reporters: dict[str, ReportWriter]) -> None:
+    reporters.update(builtin_reporters())

@@ -1,7 +1,7 @@
 """Hooks other plugins and ``conftest.py`` files implement to extend pytest-modelgate.
 
-Added with ``pytest_addhooks``. The built-in providers, scorers, formats and
-ladders register through these same hooks (``pytest_modelgate.defaults``), so
+Added with ``pytest_addhooks``. The built-in providers, scorers, formats, ladders and
+reporters register through these same hooks (``pytest_modelgate.plugin.builtins``), so
 an extension is never a second-class citizen.
 """
 
@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from pytest_modelgate.report.writer import ReportWriter
     from pytest_modelgate.run.records import BenchmarkResult
 
 hookspec = pluggy.HookspecMarker("pytest")
@@ -30,8 +31,9 @@ def pytest_modelgate_add_providers(providers: dict[str, Any]) -> None:
 def pytest_modelgate_add_scorers(scorers: dict[str, Any]) -> None:
     """Add scorers: ``scorers["name"] = score`` with ``score(answer: str, item: Item) -> float``
     returning a value in [0, 1]; a gate file selects it with ``scorer: name``. A scorer that
-    needs the benchmark's judge, sandbox limits or the solver's whole sample is an object
-    with ``bind(context) -> score(sample, item) -> float | None`` (``pytest_modelgate.scorers``)."""
+    needs the benchmark's judge, sandbox limits or the solver's whole sample is a
+    ``pytest_modelgate.run.scorer.Scorer``: it declares ``needs_judge`` and its
+    ``bind(context)`` returns ``score(sample, item) -> float | None``."""
 
 
 @hookspec
@@ -51,6 +53,15 @@ def pytest_modelgate_add_solvers(solvers: dict[str, Any]) -> None:
 @hookspec
 def pytest_modelgate_add_ladders(ladders: dict[str, tuple[str, ...]]) -> None:
     """Add named tier ladders: ``ladders["name"] = ("lowest", ..., "highest")``."""
+
+
+@hookspec
+def pytest_modelgate_add_reporters(reporters: dict[str, ReportWriter]) -> None:
+    """Add report files: ``reporters["name"] = writer``, a ``ReportWriter``
+    (``pytest_modelgate.report.writer``), e.g. ``Reporter("verdict.txt", render)`` with
+    ``render(reports: Sequence[ModelReport]) -> str``. With ``--modelgate-report DIR`` each
+    writer's file is written into DIR at the end of the run. Built-ins: ``results``,
+    ``summary``, ``junit``, ``html``; delete a name to skip that file."""
 
 
 @hookspec

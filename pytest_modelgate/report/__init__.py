@@ -3,11 +3,15 @@ beside this one (terminal table, results.json, summary.md, junit.xml)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pytest_modelgate.config.ladders import Ladder
+from pytest_modelgate.decide.thresholds import Verdict
+from pytest_modelgate.decide.tiers import Outcome
 from pytest_modelgate.results.document import build_results
 from pytest_modelgate.run.engine import GateRun
 from pytest_modelgate.run.loading import LoadedGate
@@ -23,6 +27,17 @@ class ModelReport:
     complete: bool  # every declared benchmark was evaluated (not deselected)
     release: dict[str, Any]
     results: dict[str, Any]  # the results.json document
+    # benchmark -> the group the human reports list it under: its domain's name, or
+    # "FILE::domain" where gate files run together share that domain name.
+    groups: dict[str, str] = field(default_factory=dict)
+    group_domains: dict[str, str] = field(default_factory=dict)  # group -> key in domains
+
+    def group(self, benchmark: str) -> str:
+        return self.groups.get(benchmark) or self.benchmarks[benchmark].spec.domain
+
+    def domain_of(self, group: str) -> DomainResult | None:
+        """The group's domain result; None when not every benchmark of it ran."""
+        return self.domains.get(self.group_domains.get(group, group))
 
 
 def assemble(
@@ -36,6 +51,9 @@ def assemble(
             continue
         benchmarks: dict[str, BenchmarkResult] = {}
         domains: dict[str, DomainResult] = {}
+        group_of = _domain_groups(gates)
+        groups: dict[str, str] = {}
+        group_domains: dict[str, str] = {}
         complete = True
         for g in gates:
             for bench in g.gate.benchmarks():
@@ -49,15 +67,19 @@ def assemble(
                     else f"{g.gate.path.stem}/{bench.name}"
                 )
                 benchmarks[key] = result
+                groups[key] = group_of[(g.gate.path, bench.domain)]
             for d in g.gate.domains:
                 if all((g.gate.path, b.name, model) in run.results for b in d.benchmarks):
                     key = d.name if d.name not in domains else f"{g.gate.path.stem}/{d.name}"
                     domains[key] = run.domain(g, d.name, model)  # memoized: no new queries
+                    group_domains[group_of[(g.gate.path, d.name)]] = key
         policy = gates[0].gate.policy
         ladder = policy.ladder
         allowed = min((g.gate.policy.allowed for g in gates), key=ladder.rank)
         failed = any(
-            t.verdict == "failed" for b in benchmarks.values() for t in b.thresholds + b.floors
+            t.verdict == Verdict.FAILED
+            for b in benchmarks.values()
+            for t in b.thresholds + b.floors
         )
         errored = any(b.error for b in benchmarks.values())
         tier = (
@@ -93,15 +115,47 @@ def assemble(
                 for name, b in g.gate.baselines.items()
             },
         )
-        reports.append(ModelReport(model, ladder, benchmarks, domains, complete, release, results))
+        reports.append(
+            ModelReport(
+                model,
+                ladder,
+                benchmarks,
+                domains,
+                complete,
+                release,
+                results,
+                groups,
+                group_domains,
+            )
+        )
     return reports
+
+
+def _domain_groups(gates: list[LoadedGate]) -> dict[tuple[Path, str], str]:
+    """(gate file, domain) -> its group: the domain's name, unless another gate file
+    declares the same name; then both are told apart by file, "FILE::domain", with FILE
+    relative to the folder the files share (so the reports read alike on every machine)."""
+    declared: dict[str, set[Path]] = {}
+    for g in gates:
+        for d in g.gate.domains:
+            declared.setdefault(d.name, set()).add(g.gate.path)
+    common = Path(os.path.commonpath([g.gate.path.parent for g in gates]))
+    return {
+        (g.gate.path, d.name): (
+            d.name
+            if len(declared[d.name]) == 1
+            else f"{g.gate.path.relative_to(common).as_posix()}::{d.name}"
+        )
+        for g in gates
+        for d in g.gate.domains
+    }
 
 
 @dataclass(frozen=True)
 class Row:
     """One threshold or floor as the tables show it."""
 
-    domain: str
+    domain: str  # the benchmark's group (``ModelReport.group``)
     benchmark: str
     threshold: str
     score: str
@@ -125,14 +179,26 @@ def rows(report: ModelReport) -> list[Row]:
         n = str(est.n) if est else str(b.n_planned)
         if b.error:
             out.append(
-                Row(b.spec.domain, name, "(all)", score, n, "—", "—", "—", "ERROR", "—", "error")
+                Row(
+                    report.group(name),
+                    name,
+                    "(all)",
+                    score,
+                    n,
+                    "—",
+                    "—",
+                    "—",
+                    "ERROR",
+                    "—",
+                    "error",
+                )
             )
             continue
         for t in b.thresholds + b.floors:
             c = t.comparison
             out.append(
                 Row(
-                    b.spec.domain,
+                    report.group(name),
                     name,
                     t.spec.id,
                     score,
@@ -152,7 +218,9 @@ def _tier_cell(t: Any) -> str:
     """The tier a threshold puts on its benchmark: only when crossed (or undecided)."""
     if t.spec.kind == "floor":
         return "floor"
-    return {"crossed": t.spec.tier, "inconclusive": f"{t.spec.tier}?"}.get(t.outcome, "-")
+    return {Outcome.CROSSED: t.spec.tier, Outcome.INCONCLUSIVE: f"{t.spec.tier}?"}.get(
+        t.outcome, "-"
+    )
 
 
 def exclusion_notes(report: ModelReport) -> list[str]:

@@ -15,10 +15,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pytest_modelgate.decide.thresholds import Verdict
+from pytest_modelgate.decide.tiers import Outcome
 from pytest_modelgate.report import ModelReport
 
 GOOD, BAD, UNDECIDED = "good", "bad", "undecided"
-_SIDE = {"cleared": GOOD, "met": GOOD, "crossed": BAD, "failed": BAD, "inconclusive": UNDECIDED}
+_SIDE = {
+    Outcome.CLEARED: GOOD,
+    Outcome.MET: GOOD,
+    Outcome.CROSSED: BAD,
+    Outcome.FAILED: BAD,
+    Outcome.INCONCLUSIVE: UNDECIDED,
+}
 
 
 @dataclass(frozen=True)
@@ -41,8 +49,8 @@ class ReferenceMark:
     fails_below: bool  # the gate fails below the line (floors, higher_is_safer), else above
     diff: Interval  # candidate - reference
     method: str  # paired | unpaired | absolute | point
-    outcome: str  # crossed | cleared | inconclusive | met | failed
-    verdict: str  # passed | failed | warned
+    outcome: Outcome
+    verdict: Verdict
     tier: str | None
     message: str  # the one-paragraph explanation
 
@@ -107,10 +115,11 @@ def benchmark_chart(name: str, result: Any) -> BenchmarkChart:
 
 
 def domain_charts(report: ModelReport) -> dict[str, list[BenchmarkChart]]:
-    """Benchmarks grouped by domain, in the order the report lists them."""
+    """Benchmarks grouped by domain (``ModelReport.group``), in the order the report lists
+    them."""
     out: dict[str, list[BenchmarkChart]] = {}
     for name, result in report.benchmarks.items():
-        out.setdefault(result.spec.domain, []).append(benchmark_chart(name, result))
+        out.setdefault(report.group(name), []).append(benchmark_chart(name, result))
     return out
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pytest_modelgate import __version__
+from pytest_modelgate.decide.thresholds import Verdict
 from pytest_modelgate.report import (
     ModelReport,
     evaluation_notes,
@@ -110,7 +111,7 @@ def _report(report: ModelReport, item_details: ItemDetails | None) -> str:
         table_rows.setdefault(row.domain, []).append(row)
     nav = []
     for domain in charts:
-        d = report.domains.get(domain)
+        d = report.domain_of(domain)
         cls = "warn" if d is None else "pass" if d.passed else "fail"
         tier = f"{d.tier or 'unknown'}" if d else "incomplete"
         anchor = _slug(report.model, "domain", domain)
@@ -157,7 +158,7 @@ def _domain(
     table_rows: list,
     item_details: ItemDetails | None,
 ) -> str:
-    d = report.domains.get(domain)
+    d = report.domain_of(domain)
     state = (
         f"tier {d.tier or 'unknown'}, allowed {d.allowed}, {'passed' if d.passed else 'FAILED'}"
         if d
@@ -380,7 +381,7 @@ def _row_svg(
         f'height="8" rx="2" fill="{color}" fill-opacity="0.35" stroke="{color}"/>'
         f'<circle cx="{dx(d.value):.1f}" cy="{y:.1f}" r="3.5" fill="{color}"/>'
     )
-    verdict = "" if m.verdict == "passed" else f" · {m.verdict}"
+    verdict = "" if m.verdict == Verdict.PASSED else f" · {m.verdict}"
     out.append(
         f'<text x="{_OX}" y="{y + 4:.1f}" class="outcome {m.side}">'
         f"{_e(m.outcome)}{_e(verdict)}</text></g>"

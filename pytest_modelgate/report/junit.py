@@ -3,18 +3,22 @@ testcase per threshold or floor with the full explanation as the failure message
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from junit_xml import TestCase, TestSuite, to_xml_report_string
 
+from pytest_modelgate.decide.thresholds import Verdict
 from pytest_modelgate.report import ModelReport, spend_line, verdict_line
 
 
-def render_junit(reports: list[ModelReport]) -> str:
+def render_junit(reports: Sequence[ModelReport]) -> str:
     suites = []
     for report in reports:
         by_domain: dict[str, list[TestCase]] = {}
         for name, b in report.benchmarks.items():
-            cases = by_domain.setdefault(b.spec.domain, [])
-            classname = f"modelgate.{b.spec.domain}.{name}"
+            group = report.group(name)  # the domain, or FILE::domain where files share it
+            cases = by_domain.setdefault(group, [])
+            classname = f"modelgate.{group}.{name}"
             if b.error:
                 specs = b.spec.thresholds + b.spec.floors
                 for spec in specs:
@@ -32,11 +36,11 @@ def render_junit(reports: list[ModelReport]) -> str:
                     b.tally.seconds if i == 0 else 0.0,
                     stdout=t.message,
                 )
-                if t.verdict == "failed":
+                if t.verdict == Verdict.FAILED:
                     case.add_failure_info(message=t.message, failure_type=t.outcome)
                 cases.append(case)
         for domain, cases in by_domain.items():
-            d = report.domains.get(domain)
+            d = report.domain_of(domain)
             if d is not None:
                 case = TestCase(f"tier[{report.model}]", f"modelgate.{domain}", 0.0)
                 if d.errors:

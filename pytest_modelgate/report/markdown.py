@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from pytest_modelgate.decide.thresholds import Verdict
 from pytest_modelgate.report import (
     ModelReport,
     evaluation_notes,
@@ -40,7 +41,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render_markdown(reports: list[ModelReport]) -> str:
+def render_markdown(reports: Sequence[ModelReport]) -> str:
     parts = []
     for report in reports:
         parts.append(f"## {verdict_line(report)}\n")
@@ -55,7 +56,7 @@ def render_markdown(reports: list[ModelReport]) -> str:
         for row in rows(report):
             by_domain.setdefault(row.domain, []).append(row)
         for domain, domain_rows in by_domain.items():
-            d = report.domains.get(domain)
+            d = report.domain_of(domain)
             state = (
                 f"tier **{d.tier}**, allowed {d.allowed}, {'passed' if d.passed else 'FAILED'}"
                 if d
@@ -134,7 +135,7 @@ def mermaid_chart(domain: str, charts: Sequence[BenchmarkChart], confidence: flo
             f" :active, {_at(score.low)}, {_at(score.high)}"
         )
         for m in c.marks:
-            tag = "crit, milestone" if m.verdict == "failed" else "milestone"
+            tag = "crit, milestone" if m.verdict == Verdict.FAILED else "milestone"
             outcome = m.outcome if m.kind == "floor" else f"{m.outcome}, tier {m.tier}"
             if m.margin:
                 sign = "-" if m.fails_below else "+"

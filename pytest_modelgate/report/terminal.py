@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pytest_modelgate.report import (
     ModelReport,
     evaluation_notes,
@@ -35,7 +37,7 @@ _COLUMNS = (
 )
 
 
-def render_terminal(reports: list[ModelReport], width: int = 160) -> list[str]:
+def render_terminal(reports: Sequence[ModelReport], width: int = 160) -> list[str]:
     lines = []
     for report in reports:
         table = [_COLUMNS] + [r.cells(*_FIELDS) for r in rows(report)]

@@ -112,12 +112,15 @@ def build_results(
     }
 
 
+def dump_json(data: Mapping[str, Any]) -> str:
+    # default=str: YAML may hand us dates in params; allow_nan=False: always valid JSON.
+    return json.dumps(data, indent=2, default=str, allow_nan=False) + "\n"
+
+
 def write_json(path: Path, data: Mapping[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    # default=str: YAML may hand us dates in params; allow_nan=False: always valid JSON.
-    text = json.dumps(data, indent=2, default=str, allow_nan=False)
-    tmp.write_text(text + "\n", encoding="utf-8")
+    tmp.write_text(dump_json(data), encoding="utf-8")
     tmp.replace(path)  # readers never see half a file
 
 
