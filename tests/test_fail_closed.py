@@ -239,3 +239,23 @@ def test_smoke_runs_and_stale_reports_never_pass_for_a_release(pytester, model_s
     write_gate("version: 2\n")
     pytester.runpytest("--modelgate", "--modelgate-report", "out")
     assert not (pytester.path / "out/results.json").exists()
+
+
+def test_a_smoke_run_of_a_failing_model_fails(pytester, model_server, write_gate):
+    """--modelgate-limit is a smoke run: it gives no release verdict, but a gate that fails in
+    it still fails the build (exit 1), from the command line or from an ini file."""
+    server = model_server()
+    write_jsonl(pytester.path / "data/mcq.jsonl", mcq_rows(40, correct=40))
+    write_gate(
+        gate(server.base_url, limits="        thresholds:\n          - {above: 0.3, tier: high}")
+    )
+    result = pytester.runpytest(
+        "--modelgate", "--modelgate-report", "out", "--modelgate-limit", "20"
+    )
+    assert result.ret == 1
+    result.assert_outcomes(failed=2)
+    assert "Release gate SMOKE" in result.stdout.str()
+    pytester.makeini("[pytest]\nmodelgate_limit = 20\n")
+    result = pytester.runpytest("--modelgate", "--modelgate-report", "out")
+    assert result.ret == 1
+    assert json.loads((pytester.path / "out/results.json").read_text())["smoke"] is True
