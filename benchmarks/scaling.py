@@ -10,7 +10,8 @@ and what the plugin costs a plain ``pytest`` run that does not use it.
    the server saw, time per item, and the marginal time per item over a 1-item run. Each
    repetition runs the 1-item run and every size once, so load that drifts hits all alike.
 2. A cached re-run of 10,000 items: one run fills ``--modelgate-cache DIR``, then each timed
-   re-run answers everything from it (the server must see no request).
+   re-run (``--modelgate-cache-reuse``: the fill run sealed its answers) answers everything
+   from it (the server must see no request).
 3. Plain ``pytest`` on a one-test project with the plugin installed but not enabled, against
    ``-p no:modelgate`` (the same as uninstalled: the entry point is never imported), many
    interleaved runs: the difference of the medians.
@@ -114,7 +115,18 @@ def cached(server: FastServer, n: int, reps: int, data: Path) -> list[list[str]]
         runs = []
         for rep in range(reps):
             with tempfile.TemporaryDirectory(prefix="scaling-") as tmp:
-                runs.append(gate_run(server, Path(tmp), dataset, "--modelgate-cache", cache_dir))
+                # The fill run finished and sealed its answers: a re-run serves them only when
+                # asked to (a development re-run; a release run would ask the model again).
+                runs.append(
+                    gate_run(
+                        server,
+                        Path(tmp),
+                        dataset,
+                        "--modelgate-cache",
+                        cache_dir,
+                        "--modelgate-cache-reuse",
+                    )
+                )
             log(f"cached re-run {rep + 1}: {runs[-1][0]:.2f} s, {runs[-1][3]} requests")
         rows.append(
             [

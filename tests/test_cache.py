@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_modelgate.models.cache import ResponseCache, default_cache_path
+from pytest_modelgate.models.cache import VERSION, ResponseCache, default_cache_path
 from pytest_modelgate.models.provider import Completion, request_key
 
 # The child processes below import the cache and write entries "<tag>-<i>" keyed like key().
@@ -275,7 +275,7 @@ def random_bytes(path: Path) -> None:
     [
         (random_bytes, "was not a readable sqlite database (file is not a database)"),
         (foreign_db, "was not a pytest-modelgate cache (tables: users)"),
-        (other_version, "was cache format version 99, this reads 1"),
+        (other_version, f"was cache format version 99, this reads {VERSION}"),
         (damaged_cache, "was damaged ("),
     ],
 )
@@ -356,3 +356,30 @@ def test_a_failure_mid_run_turns_the_cache_off(tmp_path: Path) -> None:
         cache.put(key("k2"), Completion("y"))  # ignored from now on
         assert cache.get(key("k2")) is None
         assert len(cache) == 0
+
+
+def test_sealed_answers_serve_only_when_reuse_is_asked_for(tmp_path):
+    path = default_cache_path(tmp_path)
+    key = request_key("openai", "m", {}, [{"role": "user", "content": "2+2?"}])
+    with ResponseCache(path) as cache:
+        cache.put(key, Completion("4"))
+        cache.seal()
+    with ResponseCache(path) as cache:
+        assert cache.get(key) is None  # a finished run's answer: ask again
+        cache.put(key, Completion("four"))  # ...and the new answer replaces it, unsealed
+        assert cache.get(key) == Completion("four")
+    with ResponseCache(path) as cache:
+        assert cache.get(key) == Completion("four")  # unsealed: a resumed run's answer
+        cache.seal()
+    with ResponseCache(path, reuse_sealed=True) as cache:
+        hit = cache.get(key)
+        assert hit == Completion("four") and hit.recorded is not None
+
+
+def test_the_deployment_is_part_of_the_cache_key():
+    messages = [{"role": "user", "content": "2+2?"}]
+    plain = request_key("openai", "m", {}, messages)
+    assert plain == request_key("openai", "m", {}, messages, deployment=None)
+    here = request_key("openai", "m", {}, messages, deployment="http://127.0.0.1:8000/v1")
+    there = request_key("openai", "m", {}, messages, deployment="http://10.0.0.2:8000/v1")
+    assert len({plain, here, there}) == 3

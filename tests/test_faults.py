@@ -134,7 +134,9 @@ def test_a_cached_rerun_asks_nothing_and_a_bad_cache_is_set_aside(
     write_gate(GATE.format(url=server.base_url, rate=0))
     pytester.runpytest("--modelgate").assert_outcomes(passed=2)  # default: pytest's cache dir
     assert len(server.requests) == 50
-    result = pytester.runpytest("--modelgate", "--modelgate-report", "out")
+    result = pytester.runpytest(
+        "--modelgate", "--modelgate-report", "out", "--modelgate-cache-reuse"
+    )
     result.assert_outcomes(passed=2)
     bench = json.loads((pytester.path / "out/results.json").read_text())["benchmarks"]["toy"]
     assert (bench["calls"], bench["cached"], len(server.requests)) == (0, 50, 50)
@@ -272,3 +274,61 @@ def test_holm_keeps_only_crossings_that_survive_the_family(pytester, model_serve
     b0 = data["benchmarks"]["b0"]["thresholds"][0]
     assert b0["outcome"] == "inconclusive" and b0["verdict"] == "warned"
     assert "Holm correction across 5 risk thresholds" in result.stdout.str()
+
+
+def _bench(pytester) -> dict:
+    return json.loads((pytester.path / "out/results.json").read_text())["benchmarks"]["toy"]
+
+
+def test_a_finished_run_lends_its_answers_to_no_later_run(pytester, model_server, write_gate):
+    """A release run asks the model again: a new checkpoint behind the same name and URL must
+    answer for itself. --modelgate-cache-reuse (development) serves them, and says when they
+    were received."""
+    server = model_server()
+    write_jsonl(pytester.path / "data/mcq.jsonl", mcq_rows(30, correct=10))
+    write_gate(GATE.format(url=server.base_url, rate=0))
+    pytester.runpytest("--modelgate").assert_outcomes(passed=2)
+    pytester.runpytest("--modelgate", "--modelgate-report", "out").assert_outcomes(passed=2)
+    assert (_bench(pytester)["calls"], _bench(pytester)["cached"]) == (30, 0)
+    assert len(server.requests) == 60
+    result = pytester.runpytest(
+        "--modelgate", "--modelgate-report", "out", "--modelgate-cache-reuse"
+    )
+    bench = _bench(pytester)
+    assert (bench["calls"], bench["cached"], len(server.requests)) == (0, 30, 60)
+    oldest, newest = bench["cached_recorded"]
+    assert oldest <= newest and oldest.endswith("+00:00")
+    result.stdout.fnmatch_lines(
+        [f"Spend: 0 model calls, 30 cached answers (received {oldest} to *"]
+    )
+
+
+def test_the_same_model_name_at_another_url_is_another_model(pytester, model_server, write_gate):
+    """Cached answers belong to the deployment that gave them, even when reuse is asked for."""
+    old, new = model_server(), model_server()
+    write_jsonl(pytester.path / "data/mcq.jsonl", mcq_rows(30, correct=10))
+    write_gate(GATE.format(url=old.base_url, rate=0))
+    pytester.runpytest("--modelgate").assert_outcomes(passed=2)
+    write_gate(GATE.format(url=new.base_url, rate=0))
+    pytester.runpytest("--modelgate", "--modelgate-cache-reuse").assert_outcomes(passed=2)
+    assert (len(old.requests), len(new.requests)) == (30, 30)
+
+
+def test_a_run_stopped_early_is_resumed(pytester, model_server, write_gate):
+    """A run stopped before it went the whole way (here -x, after the first failed gate) seals
+    nothing: the next run asks only for what was never answered, without any flag."""
+    server = model_server()
+    write_jsonl(pytester.path / "data/mcq.jsonl", mcq_rows(30, correct=30))
+    more = mcq_rows(20, correct=5, prefix="m")
+    for row in more:  # prompts of their own, so no answer of toy's serves them
+        row["question"] = "More: " + row["question"]
+    write_jsonl(pytester.path / "data/more.jsonl", more)
+    second = "\n      more:\n        dataset: data/more.jsonl\n        format: mcq\n"
+    second += (
+        "        scorer: choice\n        thresholds:\n          - {above: 0.9, tier: critical}\n"
+    )
+    write_gate(GATE.format(url=server.base_url, rate=0).rstrip("\n") + second)
+    pytester.runpytest("--modelgate", "-x").assert_outcomes(failed=1)
+    assert len(server.requests) == 30  # toy crossed its threshold; more was never asked
+    pytester.runpytest("--modelgate").assert_outcomes(passed=1, failed=2)
+    assert len(server.requests) == 50  # toy's answers resumed from the cache

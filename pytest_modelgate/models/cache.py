@@ -6,6 +6,13 @@ rerun queries only what was never answered. The threads of one process and sever
 timeout makes a writer wait its turn instead of failing. Keys are ``providers.request_key``
 hashes and rows hold only the answer text and its usage: the file holds no secrets.
 
+Reuse is for resuming, not for borrowing: a run that finishes (every benchmark evaluated, not
+interrupted) *seals* the answers it used, and later runs ask the model again instead of serving
+sealed answers - a new checkpoint behind the same name and URL must answer for itself. Sealed
+answers are served only when asked for (``--modelgate-cache-reuse``: iterating on scorers or
+thresholds during development). A run killed or stopped half-way seals nothing, so the next run
+resumes where it stopped.
+
 A bad file (not sqlite, damaged, another application's, another version's) is moved aside,
 never deleted, and reported in ``notice``; a cache that cannot work at all turns itself off
 and says so. The cache only saves calls, so it never crashes or fails a run.
@@ -31,7 +38,7 @@ except ImportError:  # pragma: no cover - Windows: processes opening a bad file 
     fcntl = None  # type: ignore[assignment]
 
 FORMAT = "pytest-modelgate-cache"
-VERSION = 1
+VERSION = 2  # 2: rows are sealed by the run that finished with them
 BUSY_TIMEOUT_S = 30.0
 # A cache file up to this size is read into memory when opened (its pages are all read then
 # anyway, by the integrity check): a re-run's hits are then dict lookups, not a query each
@@ -42,8 +49,9 @@ _SIDECARS = ("-wal", "-shm", "-journal")  # sqlite's own files beside the databa
 _SCHEMA = (
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE responses (key TEXT PRIMARY KEY, text TEXT NOT NULL,"
-    " usage TEXT NOT NULL, created REAL NOT NULL)",
+    " usage TEXT NOT NULL, created REAL NOT NULL, sealed INTEGER NOT NULL DEFAULT 0)",
 )
+_SEAL_BATCH = 500  # keys per UPDATE: well under sqlite's limit on bound parameters
 
 
 def default_cache_path(cache_dir: Path) -> Path:
@@ -57,22 +65,25 @@ class _BadFile(Exception):
 class ResponseCache:
     """Model answers keyed by providers.request_key(...), committed as each arrives."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, reuse_sealed: bool = False) -> None:
         self.path = Path(path)
+        self.reuse_sealed = reuse_sealed
         self.notice: str | None = None
+        self._used: set[str] = set()  # keys this run served or stored: what seal() seals
         # One connection behind a lock rather than one per thread: sqlite admits one writer at a
         # time anyway, a put or get costs tens of µs against seconds per model call, and close()
         # can close it for certain (per-thread connections would outlive pool threads).
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
-        self._snapshot: dict[str, tuple[str, str]] = {}  # rows stored before this run opened
+        # Rows stored before this run opened: key -> (text, usage, created, sealed).
+        self._snapshot: dict[str, tuple[str, str, float, int]] = {}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with _exclusive(self.path):
                 self._conn = self._open()
             if self.path.stat().st_size <= SNAPSHOT_MAX_BYTES:
-                rows = self._conn.execute("SELECT key, text, usage FROM responses")
-                self._snapshot = {key: (text, usage) for key, text, usage in rows}
+                rows = self._conn.execute("SELECT key, text, usage, created, sealed FROM responses")
+                self._snapshot = {key: tuple(rest) for key, *rest in rows}  # type: ignore[misc]
         except (OSError, sqlite3.Error) as exc:  # unusable location: run without a cache
             self._disable(f"cannot open {self.path}: {_one_line(exc)}")
 
@@ -124,18 +135,23 @@ class ResponseCache:
                     return None
                 try:
                     row = self._conn.execute(
-                        "SELECT text, usage FROM responses WHERE key = ?", (key,)
+                        "SELECT text, usage, created, sealed FROM responses WHERE key = ?", (key,)
                     ).fetchone()
                 except sqlite3.Error as exc:  # a miss costs one call, never the run
                     self._disable(f"reading {self.path} failed: {_one_line(exc)}")
                     return None
             if row is None:
                 return None
+        if row[3] and not self.reuse_sealed:
+            return None  # a finished run's answer: ask this deployment again
         try:
-            return Completion(row[0], json.loads(row[1]))
+            completion = Completion(row[0], json.loads(row[1]), recorded=row[2])
         except ValueError as exc:
             self._disable(f"reading {self.path} failed: {_one_line(exc)}")
             return None
+        with self._lock:
+            self._used.add(key)
+        return completion
 
     def put(self, key: str, completion: Completion) -> None:
         if not _KEY.fullmatch(key):  # only hashes: a raw prompt or header must never land here
@@ -147,11 +163,32 @@ class ResponseCache:
                 return
             try:
                 # Autocommit: committed when this returns. The first answer stored is kept, so
-                # what a run read from the cache never changes under a concurrent writer.
+                # what a run read from the cache never changes under a concurrent writer; a
+                # sealed answer this run asked again for is replaced by the new one.
                 self._conn.execute(
-                    "INSERT OR IGNORE INTO responses VALUES (?, ?, ?, ?)",
+                    "INSERT INTO responses VALUES (?, ?, ?, ?, 0) ON CONFLICT(key) DO UPDATE SET"
+                    " text = excluded.text, usage = excluded.usage, created = excluded.created,"
+                    " sealed = 0 WHERE sealed = 1",
                     (key, completion.text, usage, time.time()),
                 )
+                self._used.add(key)
+                self._snapshot.pop(key, None)  # the row may have been sealed: read it afresh
+            except sqlite3.Error as exc:
+                self._disable(f"writing {self.path} failed: {_one_line(exc)}")
+
+    def seal(self) -> None:
+        """This run finished: its answers serve later runs only with reuse_sealed."""
+        with self._lock:
+            if self._conn is None or not self._used:
+                return
+            keys = sorted(self._used)
+            try:
+                for start in range(0, len(keys), _SEAL_BATCH):
+                    batch = keys[start : start + _SEAL_BATCH]
+                    marks = ",".join("?" * len(batch))
+                    self._conn.execute(
+                        f"UPDATE responses SET sealed = 1 WHERE key IN ({marks})", batch
+                    )
             except sqlite3.Error as exc:
                 self._disable(f"writing {self.path} failed: {_one_line(exc)}")
 

@@ -70,6 +70,9 @@ class ModelCaller:
             described.get("provider", provider.spec.provider),
             described.get("model", provider.spec.model),
         )
+        # Cached answers belong to the deployment that gave them: the same model name at
+        # another base URL (a new release candidate, say) is asked, never served old answers.
+        self.deployment: str | None = described.get("base_url")
         # A replay answers from its own file; caching it would hide a newer recording.
         self.cache = cache if getattr(provider, "cacheable", True) else None
         self.limiter, self.budgets, self.prices, self.recorder = limiter, budgets, prices, recorder
@@ -79,14 +82,21 @@ class ModelCaller:
         self.usage: dict[str, int] = {}
         self.usage_estimated = False  # some answers came without usage fields
         self.cost = 0.0
+        self.recorded: tuple[float, float] | None = None  # oldest and newest cached answer
 
     def ask(self, messages: Sequence[Mapping[str, str]], params: Mapping[str, Any]) -> Completion:
         # The key (a canonical JSON dump and a hash) is only worth making for the cache.
-        key = request_key(*self.identity, params, messages) if self.cache is not None else ""
+        key = (
+            request_key(*self.identity, params, messages, deployment=self.deployment)
+            if self.cache is not None
+            else ""
+        )
         hit = self.cache.get(key) if self.cache is not None else None
         if hit is not None:
             with self._lock:
                 self.cached += 1
+                if hit.recorded is not None:
+                    self.recorded = widen(self.recorded, (hit.recorded, hit.recorded))
             completion = hit
         else:
             completion = self._call(messages, params, key)
@@ -122,3 +132,12 @@ class ModelCaller:
                 self.usage["prompt_tokens"] = self.usage.get("prompt_tokens", 0) + prompt
                 self.usage["completion_tokens"] = self.usage.get("completion_tokens", 0) + output
         return completion
+
+
+def widen(
+    span: tuple[float, float] | None, other: tuple[float, float] | None
+) -> tuple[float, float] | None:
+    """The smallest (oldest, newest) span holding both."""
+    if span is None or other is None:
+        return span or other
+    return (min(span[0], other[0]), max(span[1], other[1]))

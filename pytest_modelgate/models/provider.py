@@ -23,6 +23,8 @@ Message = Mapping[str, str]
 class Completion:
     text: str
     usage: Mapping[str, int] = field(default_factory=dict)
+    # When a cached answer was first received (epoch seconds); not part of the answer.
+    recorded: float | None = field(default=None, compare=False)
 
 
 class ProviderError(RuntimeError):
@@ -54,12 +56,22 @@ ProviderFactory = Callable[[ModelSpec, ProviderContext], Provider]
 
 
 def request_key(
-    provider: str, model: str | None, params: Mapping[str, Any], messages: Sequence[Message]
+    provider: str,
+    model: str | None,
+    params: Mapping[str, Any],
+    messages: Sequence[Message],
+    *,
+    deployment: str | None = None,
 ) -> str:
-    """What determines an answer, hashed: the API family, model, params and exact messages.
-    Never headers or keys, so caches and recordings hold no secrets and survive key rotation."""
+    """What determines an answer, hashed: the API family, model, params and exact messages,
+    and for the response cache the deployment that answers (its base URL), so one model name
+    served elsewhere is another model. Never headers or keys, so caches and recordings hold no
+    secrets and survive key rotation."""
+    request = {"provider": provider, "model": model, "params": params, "messages": list(messages)}
+    if deployment is not None:
+        request["deployment"] = deployment
     canonical = json.dumps(
-        {"provider": provider, "model": model, "params": params, "messages": list(messages)},
+        request,
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),

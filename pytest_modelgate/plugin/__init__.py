@@ -29,6 +29,8 @@ _HELP = {
     "modelgate_plan": "print items, model calls and minimum detectable differences; query nothing",
     "modelgate_cache": "keep the response cache in DIR (default: inside pytest's cache dir)",
     "modelgate_no_cache": "neither read nor write the response cache",
+    "modelgate_cache_reuse": "also serve answers cached by earlier runs that finished "
+    "(development only: a release run asks the model again, resuming only an unfinished run)",
 }
 
 
@@ -151,10 +153,17 @@ class ModelgateReporter:
         if payload and not self.distributed.is_worker(self.config):
             self.distributed.unpack(self.state, payload)
 
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         state = self.state
+        # A run that went the whole way seals the answers it used (models/cache.py); one that
+        # was interrupted, stopped early or could not evaluate a benchmark leaves them to resume.
+        finished = (
+            exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
+            and not (session.shouldstop or session.shouldfail)
+            and state.evaluated_everything()
+        )
         if state.settings.plan or self.distributed.is_worker(self.config):
-            state.close()
+            state.close(finished)
             return
         from pytest_modelgate.report import assemble
 
@@ -168,7 +177,7 @@ class ModelgateReporter:
                 )
                 self._write_files()
         finally:
-            state.close()
+            state.close(finished)
 
     def _write_files(self) -> None:
         from pytest_modelgate.report.markdown import render_markdown

@@ -127,7 +127,9 @@ class ModelgateSession:
         from pytest_modelgate.models.cache import ResponseCache, default_cache_path
 
         directory.mkdir(parents=True, exist_ok=True)
-        self.cache = ResponseCache(default_cache_path(directory))
+        self.cache = ResponseCache(
+            default_cache_path(directory), reuse_sealed=self.settings.cache_reuse
+        )
         return self.cache
 
     def load(self, path: Path) -> LoadedGate:
@@ -162,7 +164,13 @@ class ModelgateSession:
             self.domains[key] = self.run.domain(loaded, name, model)
         return self.domains[key]
 
-    def close(self) -> None:
+    def evaluated_everything(self) -> bool:
+        """Every benchmark this process ran was evaluated (none errored)."""
+        return self._run is not None and all(r.error is None for r in self._run.results.values())
+
+    def close(self, finished: bool = False) -> None:
+        if self.cache is not None and finished:
+            self.cache.seal()
         if self._run is not None:
             self._run.close()
         for resource in (self.cache, self.recorder):

@@ -22,6 +22,7 @@ OPTIONS: tuple[tuple[str, str, str, Any], ...] = (
     ("modelgate_plan", "modelgate_plan", "flag", False),
     ("modelgate_cache", "modelgate_cache", "path", None),
     ("modelgate_no_cache", "modelgate_no_cache", "flag", False),
+    ("modelgate_cache_reuse", "modelgate_cache_reuse", "flag", False),
 )
 
 
@@ -40,6 +41,7 @@ class Settings:
     plan: bool = False
     cache_dir: Path | None = None  # None: inside pytest's cache dir
     no_cache: bool = False
+    cache_reuse: bool = False  # also serve answers of earlier runs that finished (development)
 
 
 def resolve_settings(
@@ -67,6 +69,7 @@ def resolve_settings(
         plan=bool(values["modelgate_plan"]),
         cache_dir=values["modelgate_cache"],
         no_cache=bool(values["modelgate_no_cache"]),
+        cache_reuse=bool(values["modelgate_cache_reuse"]),
     )
 
 

@@ -12,7 +12,8 @@ from typing import Any
 from pytest_modelgate.config.ladders import Ladder
 from pytest_modelgate.decide.thresholds import Verdict
 from pytest_modelgate.decide.tiers import Outcome
-from pytest_modelgate.results.document import build_results
+from pytest_modelgate.models.calls import widen
+from pytest_modelgate.results.document import build_results, iso_span
 from pytest_modelgate.run.engine import GateRun
 from pytest_modelgate.run.loading import LoadedGate
 from pytest_modelgate.run.records import BenchmarkResult, DomainResult
@@ -298,8 +299,13 @@ def spend_line(report: ModelReport) -> str:
     cost = f", cost {sum(costs):.4f} (from the models' prices)" if costs else ""
     graded = sum(j["calls"] for j in judges)
     by_judges = f" ({graded} by judges)" if graded else ""
+    span = None
+    for recorded in [*(b.tally.recorded for b in benches), *(j["cached_recorded"] for j in judges)]:
+        span = widen(span, tuple(recorded) if recorded else None)
+    when = iso_span(span)
+    received = f" (received {when[0]} to {when[1]})" if when else ""
     return (
-        f"Spend: {calls} model calls{by_judges}, {cached} cached answers, "
+        f"Spend: {calls} model calls{by_judges}, {cached} cached answers{received}, "
         f"{tokens} tokens{estimated}{cost}."
     )
 

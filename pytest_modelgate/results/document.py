@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,13 @@ RESULTS_SCHEMA = 1
 
 def _rounded(value: float | None, digits: int = 6) -> float | None:
     return None if value is None else round(value, digits)
+
+
+def iso_span(span: Sequence[float] | None) -> list[str] | None:
+    """(oldest, newest) epoch seconds as ISO-8601 UTC times, to the second."""
+    if not span:
+        return None
+    return [datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="seconds") for t in span]
 
 
 def benchmark_entry(result: Any) -> dict[str, Any]:
@@ -48,6 +56,7 @@ def benchmark_entry(result: Any) -> dict[str, Any]:
         "usage_estimated": result.tally.usage_estimated,
         "cost": None if result.tally.cost is None else round(result.tally.cost, 6),
         "cached": result.tally.cached,
+        "cached_recorded": iso_span(result.tally.recorded),  # when the cached answers came
         "errors": result.tally.errors,
         "tier": result.tier,
         "error": result.error,
@@ -58,7 +67,8 @@ def benchmark_entry(result: Any) -> dict[str, Any]:
     if result.spec.params:
         entry["params"] = dict(result.spec.params)  # over the candidate's, for this benchmark
     if result.judge is not None:
-        entry["judge"] = result.judge
+        recorded = iso_span(result.judge.get("cached_recorded"))
+        entry["judge"] = {**result.judge, "cached_recorded": recorded}
     if result.sandbox is not None:
         entry["sandbox"] = result.sandbox
     if result.transcripts:

@@ -24,7 +24,7 @@ from typing import Any
 
 from pytest_modelgate.data.datasets import Item
 from pytest_modelgate.decide import stats
-from pytest_modelgate.models.calls import ModelCaller, epoch_params
+from pytest_modelgate.models.calls import ModelCaller, epoch_params, widen
 from pytest_modelgate.models.provider import ProviderError
 from pytest_modelgate.models.spending import BudgetExceeded
 from pytest_modelgate.run.scorer import SampleScore
@@ -46,6 +46,7 @@ class Tally:
     usage: Mapping[str, int] = field(default_factory=dict)  # summed API usage fields (tokens)
     usage_estimated: bool = False  # some answers came without usage fields
     cost: float | None = None  # from the model's prices; None when it has none
+    recorded: tuple[float, float] | None = None  # when the cached answers were first received
 
     def __add__(self, other: Tally) -> Tally:
         usage = dict(self.usage)
@@ -63,6 +64,7 @@ class Tally:
             usage,
             self.usage_estimated or other.usage_estimated,
             sum(costs) if costs else None,
+            widen(self.recorded, other.recorded),
         )
 
 
@@ -239,5 +241,6 @@ def evaluate(
         usage=caller.usage,
         usage_estimated=caller.usage_estimated,
         cost=caller.cost if caller.prices else None,
+        recorded=caller.recorded,
     )
     return Evaluation(item_scores, tally, next(iter(failed.values()), None), transcripts)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pytest_modelgate.models.calls import widen
 from pytest_modelgate.models.provider import Completion
 
 JudgeAsk = Callable[[Sequence[Mapping[str, str]]], Completion]
@@ -128,6 +129,13 @@ class Judge:
                 total[name] = total.get(name, 0) + value
         return total
 
+    def _recorded(self) -> list[float] | None:
+        """When the cached answers the judges gave were first received (oldest, newest)."""
+        span = None
+        for caller in self.callers:
+            span = widen(span, caller.recorded)
+        return list(span) if span else None
+
     def record(self) -> dict[str, Any]:
         """The judge as results.json keeps it."""
         return {
@@ -136,6 +144,7 @@ class Judge:
             "cached": sum(c.cached for c in self.callers),
             "usage": self._usage(),
             "cost": round(sum(c.cost for c in self.callers), 6),
+            "cached_recorded": self._recorded(),
             "rubrics": {name: r.sha256 for name, r in sorted(self.rubrics.items())},
             "verdicts": {
                 item: dict(sorted(v.items())) for item, v in sorted(self.verdicts.items())
