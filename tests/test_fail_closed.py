@@ -259,3 +259,69 @@ def test_a_smoke_run_of_a_failing_model_fails(pytester, model_server, write_gate
     result = pytester.runpytest("--modelgate", "--modelgate-report", "out")
     assert result.ret == 1
     assert json.loads((pytester.path / "out/results.json").read_text())["smoke"] is True
+
+
+def test_every_secret_the_run_has_seen_is_redacted_from_every_output(
+    pytester, model_server, write_gate, monkeypatch
+):
+    """One redactor at the edge: a key a gate file expanded into params (which it should not
+    do, but may), proxy credentials, the API key and a URL password never reach a report, a
+    recording, a baseline, pytest's own JUnit or the terminal - also in failure messages."""
+    api_key, token, password = "sk-edge-1f2e3d", "tok-in-params-77c1", "pw-url-5a5a"
+    proxy_password = "proxy-pw-c0ffee"
+    monkeypatch.setenv("TOY_API_KEY", api_key)
+    monkeypatch.setenv("TOY_AUTH_TOKEN", token)
+    monkeypatch.setenv("HTTP_PROXY", f"http://puser:{proxy_password}@127.0.0.1:9")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")  # the proxy is configured, never used here
+    secrets = [api_key, token, password, proxy_password]
+    secrets.append(base64.b64encode(f"gate:{password}".encode()).decode())
+    server = model_server(require_key=api_key)
+    write_jsonl(pytester.path / "data/mcq.jsonl", mcq_rows(40, correct=40))
+    extra = 'api_key_env: TOY_API_KEY\n    params: {temperature: 0, user: "${TOY_AUTH_TOKEN}"}'
+    secret_url = server.base_url.replace("http://", f"http://gate:{password}@")
+    failing = "        thresholds:\n          - {above: 0.1, tier: high}"
+    write_gate(gate(secret_url, extra=extra, limits=failing))
+    result = pytester.runpytest(
+        "--modelgate",
+        "--modelgate-report",
+        "out",
+        "--modelgate-record-responses",
+        "responses.jsonl",
+        "--modelgate-record-baseline",
+        "baseline.json",
+        "--junitxml",
+        "pytest-junit.xml",
+        "-v",
+        "-rA",
+    )
+    result.assert_outcomes(failed=2)
+    assert server.answered == 40 and token in json.dumps(server.requests)  # it was sent
+    inputs = {pytester.path / "release.gate.yaml", pytester.path / "data/mcq.jsonl"}
+    written = [p for p in pytester.path.rglob("*") if p.is_file() and p not in inputs]
+    texts = {str(p.relative_to(pytester.path)): p.read_text(errors="replace") for p in written}
+    texts["terminal"] = result.stdout.str() + result.stderr.str()
+    assert {"out/results.json", "out/report.html", "baseline.json", "pytest-junit.xml"} <= set(
+        texts
+    )
+    assert '"user": "***"' in texts["out/results.json"]  # redacted where it stood
+    for name, text in texts.items():
+        for secret in secrets:
+            assert secret not in text, f"{name} holds a secret"
+
+
+def test_a_collection_error_never_quotes_a_secret(pytester, monkeypatch):
+    """A secret expanded into the wrong key is quoted by the error as '***'."""
+    monkeypatch.setenv("TOY_API_KEY", "sk-misplaced-9d8c")
+    pytester.path.joinpath("release.gate.yaml").write_text(
+        "version: 1\npolicy: {ladder: meta-frontier, allowed: moderate}\nmodels:\n"
+        "  candidate: {provider: openai, base_url: 'http://127.0.0.1:9/v1',"
+        " timeout_s: '${TOY_API_KEY}'}\n"
+        "domains: {d: {benchmarks: {b: {dataset: x.jsonl, format: mcq, scorer: choice,"
+        " thresholds: [{above: 0.5, tier: high}]}}}}\n"
+    )
+    result = pytester.runpytest("--modelgate")
+    assert result.ret == 2
+    result.stdout.fnmatch_lines(
+        ["*models.candidate.timeout_s: expected a number, got the string '***'"]
+    )
+    assert "sk-misplaced-9d8c" not in result.stdout.str() + result.stderr.str()

@@ -39,6 +39,7 @@ LAZY: dict[tuple[str, str], str] = {
     ("plugin.session", "models.providers.replay"): "only --modelgate-record-responses records",
     ("plugin.session", "models.cache"): "the cache opens sqlite; --modelgate-no-cache skips it",
     ("plugin.xdist", "run.loading"): "only xdist workers unpack loaded gates",
+    ("plugin.xdist", "config.secrets"): "only the xdist controller learns gates' secrets there",
     ("decide.comparisons", "decide.sequential"): "only sequential benchmarks pay for it",
     ("run.engine", "decide.multiplicity"): "only policy.multiplicity: holm pays for it",
     ("run.engine", "run.sandbox"): _SANDBOX,

@@ -182,11 +182,11 @@ class ModelgateReporter:
     def _write_files(self) -> None:
         from pytest_modelgate.report.markdown import render_markdown
         from pytest_modelgate.report.writer import output_files
-        from pytest_modelgate.results.document import write_json
+        from pytest_modelgate.results.document import dump_json, write_text
 
-        settings = self.state.settings
+        settings, redact = self.state.settings, self.state.redact
         if settings.record_baseline and self.reports:
-            write_json(settings.record_baseline, self.reports[0].results)
+            write_text(settings.record_baseline, redact(dump_json(self.reports[0].results)))
         if settings.report_dir is None or not self.reports:
             return
         out = settings.report_dir
@@ -196,14 +196,12 @@ class ModelgateReporter:
         for writer in _reporters(self.config).values():
             texts.update(output_files(writer, self.reports))
         for name, text in texts.items():
-            tmp = out / f"{name}.tmp"
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(out / name)  # readers never see half a file
+            write_text(out / name, redact(text))
         step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
         if step_summary:
             summary = texts.get("summary.md") or render_markdown(self.reports)
             with open(step_summary, "a", encoding="utf-8") as fh:
-                fh.write(summary + "\n")
+                fh.write(redact(summary) + "\n")
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         cache = self.state.cache
@@ -215,7 +213,7 @@ class ModelgateReporter:
 
         terminalreporter.section("modelgate")
         for line in render_terminal(self.reports):
-            terminalreporter.write_line(line)
+            terminalreporter.write_line(self.state.redact(line))
         settings = self.state.settings
         if settings.report_dir:
             terminalreporter.write_line(f"reports written to {settings.report_dir}/")

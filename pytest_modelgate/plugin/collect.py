@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
+from pytest_modelgate.config.secrets import text_secrets
 from pytest_modelgate.config.specs import GateFileError
 from pytest_modelgate.decide.thresholds import Verdict
 from pytest_modelgate.plugin.session import ModelgateSession
@@ -32,12 +33,19 @@ def _state(node: pytest.Node) -> ModelgateSession:
     return node.config.stash[SESSION_KEY]
 
 
+def _fail(node: pytest.Node, message: str) -> NoReturn:
+    """Fail the item; the message (also in pytest's --junitxml) never carries a secret."""
+    pytest.fail(_state(node).redact(message), pytrace=False)
+
+
 class GateFile(pytest.File):
     def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
         try:
             loaded = _state(self).load(self.path)
         except GateFileError as exc:
-            raise self.CollectError(f"invalid gate file:\n{exc}") from None
+            # A problem may quote an expanded value: redact what this file's text expands.
+            _state(self).redact.add(text_secrets(self.path))
+            raise self.CollectError(_state(self).redact(f"invalid gate file:\n{exc}")) from None
         for domain in loaded.gate.domains:
             yield DomainNode.from_parent(self, name=domain.name, loaded=loaded)
             for model in _state(self).settings.models:
@@ -112,11 +120,11 @@ class ThresholdItem(_GateItem):
         # Querying the model happens here: a model that cannot answer is an ERROR, never a pass.
         result = _state(self).run.benchmark(self.loaded, self.benchmark, self.model)
         if result.error:
-            pytest.fail(
+            _fail(
+                self,
                 f"{self.benchmark} [{self.model}] could not be evaluated (fail closed): "
                 f"{result.error}. Next: fix the cause and run again; answers already received "
                 "are cached, so the rerun asks only for the rest.",
-                pytrace=False,
             )
 
     def runtest(self) -> None:
@@ -133,12 +141,13 @@ class ThresholdItem(_GateItem):
             ("diff_ci", f"[{c.diff.low:.4f}, {c.diff.high:.4f}]"),
             ("tier", decided.spec.tier),
         ):
-            self.user_properties.append((key, value))
+            redacted = _state(self).redact(value) if isinstance(value, str) else value
+            self.user_properties.append((key, redacted))
         if decided.verdict == Verdict.FAILED:
-            pytest.fail(decided.message, pytrace=False)
+            _fail(self, decided.message)
         if decided.verdict == Verdict.WARNED:
             warnings.warn_explicit(
-                InconclusiveGateWarning(decided.message),
+                InconclusiveGateWarning(_state(self).redact(decided.message)),
                 InconclusiveGateWarning,
                 str(self.path),
                 self.line,
@@ -154,10 +163,10 @@ class DomainItem(_GateItem):
     def setup(self) -> None:
         result = _state(self).domain(self.loaded, self.domain, self.model)
         if result.errors:
-            pytest.fail(result.failure_message(), pytrace=False)
+            _fail(self, result.failure_message())
 
     def runtest(self) -> None:
         result = _state(self).domain(self.loaded, self.domain, self.model)
         self.user_properties += [("tier", result.tier), ("allowed", result.allowed)]
         if not result.passed:
-            pytest.fail(result.failure_message(), pytrace=False)
+            _fail(self, result.failure_message())

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pytest_modelgate.config.secrets import Redactor, environment_secrets, gate_secrets
 from pytest_modelgate.config.specs import GateFileError, Problem
 from pytest_modelgate.plugin.settings import Settings
 from pytest_modelgate.run.engine import GateRun
@@ -32,6 +33,8 @@ class ModelgateSession:
         self._temp_dirs: list[Path] = []  # work dirs made without pytest's cache; removed at close
         self.cache: ResponseCache | None = None
         self.recorder: ResponseRecorder | None = None
+        # Every file written and line printed goes through it; gate files add their secrets.
+        self.redact = Redactor(environment_secrets())
 
     @property
     def registries(self) -> Registries:
@@ -116,7 +119,7 @@ class ModelgateSession:
             return None
         from pytest_modelgate.models.providers.replay import ResponseRecorder
 
-        self.recorder = ResponseRecorder(self.settings.record_responses)
+        self.recorder = ResponseRecorder(self.settings.record_responses, redact=self.redact)
         return self.recorder
 
     def _open_cache(self, default_dir: Path | None) -> ResponseCache | None:
@@ -135,6 +138,7 @@ class ModelgateSession:
     def load(self, path: Path) -> LoadedGate:
         if path not in self.loaded:
             loaded = load(path, self.registries, self.settings.models, limit=self.settings.limit)
+            self.redact.add(gate_secrets(loaded.gate))
             self._check_same_ladder(loaded)
             self.loaded[path] = loaded
         return self.loaded[path]

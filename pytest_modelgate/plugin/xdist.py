@@ -48,11 +48,13 @@ def pack(state: ModelgateSession, sent: set[Any]) -> str | None:
 
 
 def unpack(state: ModelgateSession, payload: str) -> None:
+    from pytest_modelgate.config.secrets import gate_secrets
     from pytest_modelgate.run.loading import LoadedGate
 
     gates, results, described, limit = pickle.loads(base64.b64decode(payload))  # noqa: S301
     for path, gate in gates.items():
         state.loaded.setdefault(path, LoadedGate(gate, {}, {}, {}, smoke=limit is not None))
+        state.redact.add(gate_secrets(gate))  # the controller writes the reports
     run = state.controller_run()
     run.results.update(results)
     run.described.update(described)

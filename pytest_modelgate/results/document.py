@@ -127,10 +127,10 @@ def dump_json(data: Mapping[str, Any]) -> str:
     return json.dumps(data, indent=2, default=str, allow_nan=False) + "\n"
 
 
-def write_json(path: Path, data: Mapping[str, Any]) -> None:
+def write_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(dump_json(data), encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)  # readers never see half a file
 
 

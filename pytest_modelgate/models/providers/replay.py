@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,8 +63,11 @@ class ResponseRecorder:
     appending to one file (xdist workers) do not interleave lines.
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], redact: Callable[[str], str] | None = None
+    ) -> None:
         self.path = Path(path)
+        self.redact = redact  # secrets never reach the file, even those a gate put in params
         self.path.parent.mkdir(parents=True, exist_ok=True)
         flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
         self._fd: int | None = os.open(self.path, flags, 0o644)
@@ -89,7 +92,8 @@ class ResponseRecorder:
             "text": completion.text,
             "usage": dict(completion.usage),
         }
-        data = (json.dumps(line, ensure_ascii=False, default=str) + "\n").encode()
+        text = json.dumps(line, ensure_ascii=False, default=str)
+        data = ((self.redact(text) if self.redact else text) + "\n").encode()
         with self._lock:
             if self._fd is None:
                 raise ValueError(f"the recorder for {self.path} is closed")
