@@ -99,7 +99,7 @@ def proportion_estimate(
     return Estimate(successes / n, low, high, se, n, "mid-p exact" + suffix)
 
 
-def _betainc(a: float, b: float, x: float) -> float:
+def regularized_beta(a: float, b: float, x: float) -> float:
     """Regularized incomplete beta I_x(a, b) for a, b > 0: Lentz's continued fraction
     (Numerical Recipes 6.4), on the side of the symmetry where it converges fast."""
     if x <= 0.0:
@@ -107,7 +107,7 @@ def _betainc(a: float, b: float, x: float) -> float:
     if x >= 1.0:
         return 1.0
     if x > (a + 1.0) / (a + b + 2.0):
-        return 1.0 - _betainc(b, a, 1.0 - x)
+        return 1.0 - regularized_beta(b, a, 1.0 - x)
     log_front = (
         math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
     )
@@ -134,8 +134,8 @@ def _mid_p_upper_tail(successes: float, n: int, p: float) -> float:
     """P(X > x) + P(X = x) / 2 for X ~ Binomial(n, p), as the mean of P(X >= x) and
     P(X >= x + 1) = I_p(x + 1, n - x); through the incomplete beta, so a fractional x
     (score * n of an aggregate) gets the natural continuous extension."""
-    at_least = 1.0 if successes <= 0 else _betainc(successes, n - successes + 1, p)
-    above = 0.0 if successes >= n else _betainc(successes + 1, n - successes, p)
+    at_least = 1.0 if successes <= 0 else regularized_beta(successes, n - successes + 1, p)
+    above = 0.0 if successes >= n else regularized_beta(successes + 1, n - successes, p)
     return (at_least + above) / 2.0
 
 
