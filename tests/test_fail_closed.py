@@ -58,6 +58,29 @@ def test_a_key_with_a_line_break_errors_without_showing_it(
     assert server.requests == []
 
 
+def run_writing_everything(pytester, *more):
+    """Run with every output on (reports, recording, baseline, pytest's JUnit, -v); return
+    the result and the text of every file the run wrote and of the terminal."""
+    inputs = set(pytester.path.rglob("*"))
+    result = pytester.runpytest(
+        "--modelgate",
+        "--modelgate-report",
+        "out",
+        "--modelgate-record-responses",
+        "responses.jsonl",
+        "--modelgate-record-baseline",
+        "baseline.json",
+        "--junitxml",
+        "pytest-junit.xml",
+        "-v",
+        *more,
+    )
+    written = [p for p in pytester.path.rglob("*") if p.is_file() and p not in inputs]
+    texts = {str(p.relative_to(pytester.path)): p.read_text(errors="replace") for p in written}
+    texts["terminal"] = result.stdout.str() + result.stderr.str()
+    return result, texts
+
+
 def test_credentials_in_base_url_never_reach_reports(
     pytester, model_server, write_gate, monkeypatch
 ):
@@ -72,32 +95,12 @@ def test_credentials_in_base_url_never_reach_reports(
     write_jsonl(pytester.path / "data/mcq.jsonl", mcq_rows(40, correct=0))
     secret_url = server.base_url.replace("http://", f"http://gate:{password}@")
     write_gate(gate(secret_url, extra="api_key_env: TOY_API_KEY"))
-    result = pytester.runpytest(
-        "--modelgate",
-        "--modelgate-report",
-        "out",
-        "--modelgate-record-responses",
-        "responses.jsonl",
-        "--modelgate-record-baseline",
-        "baseline.json",
-        "--junitxml",
-        "pytest-junit.xml",
-        "-v",
-    )
+    result, texts = run_writing_everything(pytester)
     result.assert_outcomes(passed=2)
     assert server.answered == 40  # the key was sent: the server refuses requests without it
-    written = sorted(pytester.path.glob("out/*")) + [
-        pytester.path / name for name in ("responses.jsonl", "baseline.json", "pytest-junit.xml")
-    ]
-    assert sorted(p.name for p in written[:4]) == [
-        "junit.xml",
-        "report.html",
-        "results.json",
-        "summary.md",
-    ]
-    texts = {p.name: p.read_text() for p in written}
-    texts["terminal"] = result.stdout.str() + result.stderr.str()
-    assert "127.0.0.1" in texts["results.json"]  # the endpoint is reported, its secret not
+    out = {"out/junit.xml", "out/report.html", "out/results.json", "out/summary.md"}
+    assert out | {"responses.jsonl", "baseline.json", "pytest-junit.xml"} <= set(texts)
+    assert "127.0.0.1" in texts["out/results.json"]  # the endpoint is reported, its secret not
     for name, text in texts.items():
         for secret in secrets:
             assert secret not in text, f"{name} holds a secret"
@@ -281,26 +284,10 @@ def test_every_secret_the_run_has_seen_is_redacted_from_every_output(
     secret_url = server.base_url.replace("http://", f"http://gate:{password}@")
     failing = "        thresholds:\n          - {above: 0.1, tier: high}"
     write_gate(gate(secret_url, extra=extra, limits=failing))
-    result = pytester.runpytest(
-        "--modelgate",
-        "--modelgate-report",
-        "out",
-        "--modelgate-record-responses",
-        "responses.jsonl",
-        "--modelgate-record-baseline",
-        "baseline.json",
-        "--junitxml",
-        "pytest-junit.xml",
-        "-v",
-        "-rA",
-    )
+    result, texts = run_writing_everything(pytester, "-rA")
     result.assert_outcomes(failed=2)
     assert server.answered == 40 and token in json.dumps(server.requests)  # it was sent
-    inputs = {pytester.path / "release.gate.yaml", pytester.path / "data/mcq.jsonl"}
-    written = [p for p in pytester.path.rglob("*") if p.is_file() and p not in inputs]
-    texts = {str(p.relative_to(pytester.path)): p.read_text(errors="replace") for p in written}
-    texts["terminal"] = result.stdout.str() + result.stderr.str()
-    assert {"out/results.json", "out/report.html", "baseline.json", "pytest-junit.xml"} <= set(
+    assert {"out/results.json", "responses.jsonl", "baseline.json", "pytest-junit.xml"} <= set(
         texts
     )
     assert '"user": "***"' in texts["out/results.json"]  # redacted where it stood
