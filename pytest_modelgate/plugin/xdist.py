@@ -40,7 +40,8 @@ def pack(state: ModelgateSession, sent: set[Any]) -> str | None:
     sent.update(results)
     gates = {path: state.loaded[path].gate for path, _, _ in results}
     described = {
-        (path, model): state.run.describe(state.loaded[path], model) for path, _, model in results
+        (path, model): state.run.models.describe(state.loaded[path], model)
+        for path, _, model in results
     }
     # pickle: both ends are this package in one test session, so the data is our own.
     data = (gates, results, described, state.settings.limit)
@@ -57,4 +58,4 @@ def unpack(state: ModelgateSession, payload: str) -> None:
         state.redact.add(gate_secrets(gate))  # the controller writes the reports
     run = state.controller_run()
     run.results.update(results)
-    run.described.update(described)
+    run.models.described.update(described)

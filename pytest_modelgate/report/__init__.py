@@ -99,7 +99,7 @@ def assemble(
         )
         release = {"tier": tier, "allowed": allowed, "passed": passed, "complete": complete}
         results = build_results(
-            candidate=run.describe(gates[0], model),
+            candidate=run.models.describe(gates[0], model),
             release=release,
             domains={
                 n: {"tier": d.tier, "allowed": d.allowed, "passed": d.passed, "errors": d.errors}

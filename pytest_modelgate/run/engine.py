@@ -31,14 +31,12 @@ from pytest_modelgate.decide.tiers import Outcome
 from pytest_modelgate.models.calls import AnswerLog, AnswerStore, ModelCaller
 from pytest_modelgate.models.provider import (
     Provider,
-    ProviderContext,
     ProviderError,
-    describe_spec,
 )
-from pytest_modelgate.models.spending import Budget, RateLimiter
 from pytest_modelgate.run.evaluation import Evaluation, EvaluationError, Tally, evaluate
 from pytest_modelgate.run.judging import Judge
 from pytest_modelgate.run.loading import LoadedGate, Registries, solver_name
+from pytest_modelgate.run.pool import ModelPool
 from pytest_modelgate.run.progress import Progress
 from pytest_modelgate.run.records import BenchmarkResult, DomainResult
 from pytest_modelgate.run.scorer import ScoringContext
@@ -76,43 +74,12 @@ class GateRun:
         recorder: AnswerLog | None = None,
     ) -> None:
         self.registries = registries
-        self.context = ProviderContext(work_dir)
+        self.models = ModelPool(registries.providers, work_dir, cache, recorder)
         self.on_benchmark_done = on_benchmark_done
-        self.cache = cache
-        self.recorder = recorder
-        self._limiters: dict[tuple[Path, str], RateLimiter] = {}
-        self.described: dict[tuple[Path, str], dict[str, Any]] = {}  # sent by xdist workers
         # Set by the plugin: makes a live progress display for (benchmark label, answers).
         self.progress: Callable[[str, int], Progress] | None = None
-        self._run_budgets: dict[Path, Budget | None] = {}  # policy.budget, one per gate file
         self._lock = threading.RLock()
-        self._providers: dict[tuple[Path, str], Provider | ProviderError] = {}
         self.results: dict[tuple[Path, str, str], BenchmarkResult] = {}
-
-    def provider(self, loaded: LoadedGate, model: str) -> Provider:
-        key = (loaded.gate.path, model)
-        with self._lock:
-            if key not in self._providers:
-                spec = loaded.gate.models[model]
-                try:
-                    self._providers[key] = self.registries.providers[spec.provider](
-                        spec, self.context
-                    )
-                except ProviderError as exc:
-                    self._providers[key] = exc  # remembered: every gate of this model errors alike
-            found = self._providers[key]
-        if isinstance(found, ProviderError):
-            raise found
-        return found
-
-    def describe(self, loaded: LoadedGate, model: str) -> dict[str, Any]:
-        """The model as results.json records it; never starts a provider to find out."""
-        if (loaded.gate.path, model) in self.described:
-            return self.described[(loaded.gate.path, model)]
-        found = self._providers.get((loaded.gate.path, model))
-        if found is None or isinstance(found, ProviderError):
-            return describe_spec(loaded.gate.models[model])
-        return found.describe()
 
     def benchmark(self, loaded: LoadedGate, name: str, model: str) -> BenchmarkResult:
         key = (loaded.gate.path, name, model)
@@ -200,7 +167,7 @@ class GateRun:
         got = _Gathered(n_planned=len(dataset.items) if dataset else 0)
         decision, error = None, None
         try:
-            self._gather(loaded, bench, dataset, self.provider(loaded, model), got)
+            self._gather(loaded, bench, dataset, self.models.provider(loaded, model), got)
             assert got.evidence is not None
             note = sequential_note(got.stopped_after, got.n_planned) if got.sequential else None
             decision = decide_benchmark(
@@ -337,7 +304,7 @@ class GateRun:
         params = {**provider.spec.params, **bench.params}
         try:
             run = evaluate(
-                self._caller(loaded, bench, provider),
+                self.models.caller(loaded, bench, provider),
                 batch,
                 loaded.scorers[bench.name].bind(context),
                 params,
@@ -365,9 +332,9 @@ class GateRun:
         callers: dict[str, ModelCaller] = {}
 
         def asker(model: str, seed_offset: int) -> Any:
-            provider = self.provider(loaded, model)
+            provider = self.models.provider(loaded, model)
             if model not in callers:
-                callers[model] = self._caller(loaded, bench, provider)
+                callers[model] = self.models.caller(loaded, bench, provider)
             params = dict(provider.spec.params)
             if seed_offset:
                 params["seed"] = int(params.get("seed", 0)) + seed_offset
@@ -378,39 +345,12 @@ class GateRun:
         if spec.regrade:
             # A second judge, or the same one with another seed (then only its own noise).
             regrade = asker(spec.regrade_model or spec.model, 0 if spec.regrade_model else 1)
-        identity = self.provider(loaded, spec.model).describe()
-        second = self.describe(loaded, spec.regrade_model or spec.model)
+        identity = self.models.provider(loaded, spec.model).describe()
+        second = self.models.describe(loaded, spec.regrade_model or spec.model)
         return Judge(ask, identity, spec.regrade, regrade, second, list(callers.values()))
 
-    def _caller(self, loaded: LoadedGate, bench: BenchmarkSpec, provider: Provider) -> ModelCaller:
-        """Model calls with everything a run promises around them: the response cache, the
-        model's rate limit (one per model, shared by every benchmark and thread), the gate
-        file's and the benchmark's budgets, and the recorder."""
-        path, spec = loaded.gate.path, provider.spec
-        with self._lock:
-            if spec.rate_limit and (path, spec.name) not in self._limiters:
-                self._limiters[(path, spec.name)] = RateLimiter(**spec.rate_limit)
-            if path not in self._run_budgets:
-                self._run_budgets[path] = Budget.from_spec(
-                    "policy.budget", loaded.gate.policy.budget
-                )
-        key = f"domains.{bench.domain}.benchmarks.{bench.name}.budget"
-        budgets = [b for b in (self._run_budgets[path], Budget.from_spec(key, bench.budget)) if b]
-        return ModelCaller(
-            provider,
-            cache=self.cache,
-            limiter=self._limiters.get((path, spec.name)),
-            budgets=budgets,
-            prices=spec.prices,
-            recorder=self.recorder,
-        )
-
     def close(self) -> None:
-        for provider in self._providers.values():
-            if not isinstance(provider, ProviderError):
-                provider.close()
-        for service in self.context.services.values():
-            service.close()
+        self.models.close()
 
 
 def _sandbox_record(bench: BenchmarkSpec) -> dict[str, Any] | None:
