@@ -24,6 +24,7 @@ from pytest_modelgate.config.keys import (
     TOP,
 )
 from pytest_modelgate.config.ladders import Ladder
+from pytest_modelgate.config.limits import GATE_FILE_MAX_BYTES, TooLarge, read_at_most
 from pytest_modelgate.config.model_keys import MODEL, PRICES, RATE_LIMIT
 from pytest_modelgate.config.parse_benchmarks import read_domains
 from pytest_modelgate.config.reader import Reader, join, kind_of
@@ -46,9 +47,22 @@ def parse_gate_file(
     """Parse and validate one gate file; raise ``GateFileError`` listing every problem."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_at_most(path, GATE_FILE_MAX_BYTES).decode("utf-8")
     except OSError as exc:
         raise GateFileError(path, [Problem(None, "", f"cannot read: {exc.strerror}")]) from None
+    except TooLarge as exc:
+        raise GateFileError(
+            path,
+            [
+                Problem(
+                    None,
+                    "",
+                    f"refused: {exc} for a gate file; a gate file is a policy, not data: keep "
+                    "items in datasets and scores in results files, or split it into several "
+                    "gate files",
+                )
+            ],
+        ) from None
     except UnicodeDecodeError:
         raise GateFileError(path, [Problem(None, "", "not UTF-8 text; save it as UTF-8")]) from None
     try:
