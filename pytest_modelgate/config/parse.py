@@ -301,11 +301,25 @@ def _read_urls(r: Reader, s: LineDict, key: str) -> list[str]:
                 "expected a URL or a non-empty list of URLs (replicas of one model)",
             )
             return []
-        return [
-            r.expand_tree(u, f"{key}.base_url[{i}]", r.line_of(raw, i)) for i, u in enumerate(raw)
+        urls: list[tuple[str, int | None, int | None]] = [
+            (r.expand_tree(u, f"{key}.base_url[{i}]", r.line_of(raw, i)), r.line_of(raw, i), i)
+            for i, u in enumerate(raw)
         ]
-    url = r.get(s, "base_url", key, "str")
-    return [url] if url else []
+    else:
+        url = r.get(s, "base_url", key, "str")
+        urls = [(url, r.line_of(s, "base_url"), None)] if url else []
+    return [u for u, line, i in urls if _is_http(r, u, line, join(f"{key}.base_url", i))]
+
+
+def _is_http(r: Reader, url: str, line: int | None, key: str) -> bool:
+    """Only HTTP reaches a model: ``file://`` or ``gopher://`` is refused before any request."""
+    if re.match(MODEL["base_url"].pattern, url):
+        return True
+    scheme, sep, rest = url.partition("://")
+    # Quote no more than the scheme or the host: the rest may hold a password or a token.
+    found = f"a {scheme}:// URL" if sep else f"{url.rpartition('@')[2].partition('/')[0]!r}"
+    r.problem(line, key, f"{found} is not an HTTP API; valid: http://… or https://…")
+    return False
 
 
 def _read_scores(r: Reader, parent: LineDict, key: str) -> dict[str, AggregateScore]:
