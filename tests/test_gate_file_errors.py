@@ -455,6 +455,33 @@ MODELS = {
         key=f"{MODEL}.params.stop",
         hint=f"environment variable ${{{UNSET}}} is not set",
     ),
+    "base-url-file-scheme": case(
+        ("base_url: http://127.0.0.1:9/v1", "base_url: file:///etc/passwd"),
+        line=9,
+        key=f"{MODEL}.base_url",
+        hint="a file:// URL is not an HTTP API; valid: http://… or https://…",
+    ),
+    "base-url-from-a-variable": case(
+        ("base_url: http://127.0.0.1:9/v1", f"base_url: ${{{UNSET}:-ftp://mirror/v1}}"),
+        line=9,
+        key=f"{MODEL}.base_url",
+        hint="a ftp:// URL is not an HTTP API; valid: http://… or https://…",
+    ),
+    "base-url-replica-scheme": case(
+        (
+            "base_url: http://127.0.0.1:9/v1",
+            "base_url:\n      - http://127.0.0.1:9/v1\n      - gopher://127.0.0.1:70/v1",
+        ),
+        line=11,
+        key=f"{MODEL}.base_url[1]",
+        hint="a gopher:// URL is not an HTTP API; valid: http://… or https://…",
+    ),
+    "base-url-without-scheme": case(
+        ("base_url: http://127.0.0.1:9/v1", "base_url: user:hunter2@127.0.0.1:9/v1"),
+        line=9,
+        key=f"{MODEL}.base_url",
+        hint="'127.0.0.1:9' is not an HTTP API; valid: http://… or https://…",
+    ),
     "static-without-a-score-for-a-benchmark": case(
         (MODEL_BODY, STATIC_BODY),
         ("cyber-mcq: {score: 0.62", "code-basic: {score: 0.62"),
@@ -489,7 +516,8 @@ MODELS = {
 @pytest.mark.parametrize("name", MODELS)
 def test_model_errors(pytester: pytest.Pytester, name: str) -> None:
     """models: providers, connection settings, ${VAR} expansion and static scores."""
-    check(pytester, MODELS, name)
+    section = check(pytester, MODELS, name)
+    assert "hunter2" not in section
 
 
 SECRETS = {
@@ -883,6 +911,39 @@ THRESHOLD_CASES = {
         line=26,
         key=f"{T0}.margin",
         hint="-0.02 is negative; a margin is a tolerance >= 0",
+    ),
+    "margin-above-1": case(
+        ("margin: 0.02", "margin: 2"),
+        line=26,
+        key=f"{T0}.margin",
+        hint="2 is outside [0, 1); a margin is a difference of scores in [0, 1]: write 0.02, not 2",
+    ),
+    "margin-of-1": case(
+        ("margin: 0.02", "margin: 1.0"), line=26, key=f"{T0}.margin", hint="1.0 is outside [0, 1)"
+    ),
+    "absolute-threshold-above-1": case(
+        ("- above: 0.85", "- above: 85"),
+        line=28,
+        key=f"{T1}.above",
+        hint="85 is outside [0, 1]; scores are proportions in [0, 1]: write 0.85, not 85",
+    ),
+    "negative-threshold": case(
+        ("- above: 0.85", "- above: -0.1"),
+        line=28,
+        key=f"{T1}.above",
+        hint="-0.1 is outside [0, 1]; scores are proportions in [0, 1]",
+    ),
+    "floor-above-1": case(
+        (THRESHOLDS, "        floors:\n          - at_least: 1.5\n"),
+        line=25,
+        key=f"{BENCH}.floors[0].at_least",
+        hint="1.5 is outside [0, 1]; scores are proportions in [0, 1]",
+    ),
+    "floor-margin-above-1": case(
+        (THRESHOLDS, "        floors:\n          - at_least: ecosystem\n            margin: 5\n"),
+        line=26,
+        key=f"{BENCH}.floors[0].margin",
+        hint="5 is outside [0, 1); a margin is a difference of scores in [0, 1]",
     ),
     "threshold-unknown-key": case(
         ("margin: 0.02", "margn: 0.02"),

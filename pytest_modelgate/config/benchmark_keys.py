@@ -296,7 +296,14 @@ SANDBOX = Section(
     ),
 )
 
-_REFERENCE = "number, `ecosystem`, or a baseline name"
+# Every score is a number in [0, 1]: the built-in scorers' and a plugin's alike, since the run
+# rejects any other (run/evaluation.py), and so are published scores (``scores:``). So an
+# absolute reference on ANY benchmark lies in [0, 1], and a margin (a difference of two
+# scores) in [0, 1): with 1 or more a threshold could never be crossed, a floor never fail.
+_REFERENCE = "number in [0, 1], `ecosystem`, or a baseline name"
+_SCORE_HINT = "scores are proportions in [0, 1]: write 0.85, not 85"
+_MARGIN_NEGATIVE = "{value} is negative; a margin is a tolerance >= 0"
+_MARGIN_HINT = "a margin is a difference of scores in [0, 1]: write 0.02, not 2"
 THRESHOLD = Section(
     "threshold",
     (
@@ -309,6 +316,9 @@ THRESHOLD = Section(
             "above: 0.85",
             required=True,
             type_doc=_REFERENCE,
+            ge=0,
+            le=1,
+            range_hint=_SCORE_HINT,
         ),
         Key(
             "margin",
@@ -318,7 +328,9 @@ THRESHOLD = Section(
             "margin: 0.02",
             default=0.0,
             ge=0,
-            range_message="{value} is negative; a margin is a tolerance >= 0",
+            lt=1,
+            range_message=_MARGIN_NEGATIVE,
+            range_hint=_MARGIN_HINT,
         ),
         Key(
             "tier",
@@ -348,6 +360,9 @@ FLOOR = Section(
             "at_least: ecosystem",
             required=True,
             type_doc=_REFERENCE,
+            ge=0,
+            le=1,
+            range_hint=_SCORE_HINT,
         ),
         Key(
             "margin",
@@ -356,7 +371,9 @@ FLOOR = Section(
             "margin: 0.05",
             default=0.0,
             ge=0,
-            range_message="{value} is negative; a margin is a tolerance >= 0",
+            lt=1,
+            range_message=_MARGIN_NEGATIVE,
+            range_hint=_MARGIN_HINT,
         ),
         Key(
             "id",

@@ -117,9 +117,10 @@ def _value(k: Key) -> dict[str, Any]:
         names = {"type": "array", "items": _STRING, "minItems": 2, "uniqueItems": True}
         return {"anyOf": [dict(_STRING), names]}
     if k.kind == "urls":
-        return {"anyOf": [dict(_STRING), {"type": "array", "items": _STRING, "minItems": 1}]}
+        url = {"anyOf": [{"type": "string", "pattern": k.pattern}, _ENV]}
+        return {"anyOf": [url, {"type": "array", "items": url, "minItems": 1}]}
     if k.kind == "reference":
-        return {"anyOf": [{"type": "number"}, dict(_STRING)]}
+        return {"anyOf": [{"type": "number", **_bounds(k)}, dict(_STRING)]}
     raise ValueError(f"{k.name}: no schema for kind {k.kind!r}")
 
 

@@ -43,7 +43,8 @@ class Key:
     le: float | None = None
     lt: float | None = None
     range_hint: str = ""  # after "VALUE is outside [a, b]; "
-    range_message: str = ""  # a template with {value}, instead of the derived message
+    range_message: str = ""  # a template with {value} for a value below the range, instead
+    # of the derived message (a value above it gets the derived one)
     section: str = ""  # names, list, section: the Section its entries are
     non_empty: bool = False  # names: at least one entry
     type_doc: str = ""  # the docs' type cell, where the derived words say too little
@@ -59,7 +60,10 @@ class Key:
 
     def range_problem(self, value: float) -> str:
         """The message for a value outside the range (the wording users have seen for years)."""
-        if self.range_message:
+        below = (self.ge is not None and value < self.ge) or (
+            self.gt is not None and value <= self.gt
+        )
+        if self.range_message and below:
             return self.range_message.format(value=value)
         if self.le is None and self.lt is None:
             return f"must be {self._lower_words()}"

@@ -33,6 +33,7 @@ MODEL = Section(
             "`{base_url}/chat/completions`. For `anthropic`, requests go to "
             "`{base_url}/v1/messages`. A list of URLs names replicas serving the same model.",
             "base_url: http://127.0.0.1:8000/v1",
+            pattern=r"^https?://",
             type_doc="string (http or https URL), or a list of them",
             default_doc="`openai`: required; `anthropic`: `https://api.anthropic.com`",
         ),

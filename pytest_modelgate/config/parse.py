@@ -24,6 +24,7 @@ from pytest_modelgate.config.keys import (
     TOP,
 )
 from pytest_modelgate.config.ladders import Ladder
+from pytest_modelgate.config.limits import GATE_FILE_MAX_BYTES, TooLarge, read_at_most
 from pytest_modelgate.config.model_keys import MODEL, PRICES, RATE_LIMIT
 from pytest_modelgate.config.parse_benchmarks import read_domains
 from pytest_modelgate.config.reader import Reader, join, kind_of
@@ -46,9 +47,22 @@ def parse_gate_file(
     """Parse and validate one gate file; raise ``GateFileError`` listing every problem."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_at_most(path, GATE_FILE_MAX_BYTES).decode("utf-8")
     except OSError as exc:
         raise GateFileError(path, [Problem(None, "", f"cannot read: {exc.strerror}")]) from None
+    except TooLarge as exc:
+        raise GateFileError(
+            path,
+            [
+                Problem(
+                    None,
+                    "",
+                    f"refused: {exc} for a gate file; a gate file is a policy, not data: keep "
+                    "items in datasets and scores in results files, or split it into several "
+                    "gate files",
+                )
+            ],
+        ) from None
     except UnicodeDecodeError:
         raise GateFileError(path, [Problem(None, "", "not UTF-8 text; save it as UTF-8")]) from None
     try:
@@ -287,11 +301,25 @@ def _read_urls(r: Reader, s: LineDict, key: str) -> list[str]:
                 "expected a URL or a non-empty list of URLs (replicas of one model)",
             )
             return []
-        return [
-            r.expand_tree(u, f"{key}.base_url[{i}]", r.line_of(raw, i)) for i, u in enumerate(raw)
+        urls: list[tuple[str, int | None, int | None]] = [
+            (r.expand_tree(u, f"{key}.base_url[{i}]", r.line_of(raw, i)), r.line_of(raw, i), i)
+            for i, u in enumerate(raw)
         ]
-    url = r.get(s, "base_url", key, "str")
-    return [url] if url else []
+    else:
+        url = r.get(s, "base_url", key, "str")
+        urls = [(url, r.line_of(s, "base_url"), None)] if url else []
+    return [u for u, line, i in urls if _is_http(r, u, line, join(f"{key}.base_url", i))]
+
+
+def _is_http(r: Reader, url: str, line: int | None, key: str) -> bool:
+    """Only HTTP reaches a model: ``file://`` or ``gopher://`` is refused before any request."""
+    if re.match(MODEL["base_url"].pattern, url):
+        return True
+    scheme, sep, rest = url.partition("://")
+    # Quote no more than the scheme or the host: the rest may hold a password or a token.
+    found = f"a {scheme}:// URL" if sep else f"{url.rpartition('@')[2].partition('/')[0]!r}"
+    r.problem(line, key, f"{found} is not an HTTP API; valid: http://… or https://…")
+    return False
 
 
 def _read_scores(r: Reader, parent: LineDict, key: str) -> dict[str, AggregateScore]:

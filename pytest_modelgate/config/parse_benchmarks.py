@@ -233,6 +233,8 @@ def _read_limits(
                 f"expected a number, '{ECOSYSTEM}' or a baseline name, got {kind_of(ref)}",
             )
             continue
+        if not isinstance(ref, str) and not r.in_range(e, section[ref_key], ikey, ref):
+            continue
         if isinstance(ref, str) and ref != ECOSYSTEM and ref not in baselines:
             r.problem(
                 r.line_of(e, ref_key),

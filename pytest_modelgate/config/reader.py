@@ -200,6 +200,8 @@ _UNKNOWN_KEY_HINTS = {
 
 
 def join(prefix: str, name: Any) -> str:
+    if name is None:
+        return prefix
     if isinstance(name, int):
         return f"{prefix}[{name}]"
     return f"{prefix}.{name}" if prefix else str(name)

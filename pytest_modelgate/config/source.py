@@ -14,6 +14,13 @@ from typing import Any
 
 import yaml
 
+from pytest_modelgate.config.limits import (
+    GATE_FILE_MAX_BYTES,
+    MAX_NESTING,
+    YAML_MAX_VALUES,
+    size_words,
+)
+
 
 class LineDict(dict):  # type: ignore[type-arg]
     """A dict that remembers the 1-based line of itself and of each key, and the keys
@@ -39,7 +46,56 @@ class YAMLSourceError(ValueError):
 
 
 class _LineLoader(yaml.SafeLoader):
-    """SafeLoader whose mappings and sequences carry line numbers; duplicate keys are errors."""
+    """SafeLoader whose mappings and sequences carry line numbers; duplicate keys are errors.
+
+    While composing it counts the values and the nesting of the document as it will be once
+    every alias is written out (``limits.py`` says why), and stops at a limit before anything
+    walks the document: an anchored node's count and height are kept, so an alias costs one
+    addition, not a walk, and a billion laughs is refused after a few lines."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.depth = 0  # of the node being composed; the document's root is at 1
+        self.reach = 0  # the deepest level reached so far under the node being composed
+        self.values = 0  # values composed so far, aliases counted as what they refer to
+        self.anchored: dict[yaml.Node, tuple[int, int]] = {}  # node -> (values, height)
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event = self.peek_event()
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent):
+            node = super().compose_node(parent, index)
+            # An alias to a collection still open (a recursive one) counts one: the
+            # constructor refuses those.
+            values, height = self.anchored.get(node, (1, 0)) if node else (1, 0)
+            self._count(values, self.depth + 1 + height, line, " (with what aliases hold)")
+            return node
+        self.depth += 1
+        outer_reach, start = self.reach, self.values
+        self._count(1, self.depth, line, "")
+        node = super().compose_node(parent, index)
+        if node is not None and event.anchor is not None:
+            self.anchored[node] = (self.values - start, self.reach - self.depth)
+        self.depth -= 1
+        self.reach = max(outer_reach, self.reach)
+        return node
+
+    def _count(self, values: int, reach: int, line: int, aliased: str) -> None:
+        self.values += values
+        self.reach = max(self.reach, reach)
+        if reach > MAX_NESTING:
+            raise YAMLSourceError(
+                f"nested deeper{aliased} than the limit of {MAX_NESTING} levels; a gate file "
+                "needs about ten: flatten it",
+                line,
+            )
+        if self.values > YAML_MAX_VALUES:
+            raise YAMLSourceError(
+                f"its aliases (*name) expand it past the limit of {YAML_MAX_VALUES:,} values, "
+                f"the most a gate file of {size_words(GATE_FILE_MAX_BYTES)} could hold written "
+                "out; write the shared part out where it is used, or alias fewer nested parts",
+                line,
+            )
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:
         explicit = sum(1 for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge")

@@ -16,6 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from pytest_modelgate.config.limits import (
+    DATASET_MAX_BYTES,
+    MAX_NESTING,
+    ROW_MAX_CHARS,
+    TooLarge,
+    read_at_most,
+)
+
 
 @dataclass(frozen=True)
 class Item:
@@ -80,20 +88,87 @@ def _rows(path: Path, raw: bytes) -> Iterator[tuple[int, Mapping[str, Any]]]:
         line = raw[: exc.start].count(b"\n") + 1
         raise DatasetError(path, line, "", "not UTF-8 text; save it as UTF-8") from None
     if path.suffix.lower() == ".csv":
-        reader = csv.DictReader(io.StringIO(text))
-        for row in reader:
-            yield reader.line_num, row
+        yield from _csv_rows(path, text)
         return
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
+        if len(line) > ROW_MAX_CHARS:
+            raise DatasetError(path, lineno, "", _row_too_long(len(line)))
         try:
-            row = json.loads(line)
+            row = json_value(line)
+        except TooDeep as exc:
+            raise DatasetError(path, lineno, "", f"refused: {exc}") from None
         except ValueError as exc:
-            raise DatasetError(path, lineno, "", f"invalid JSON: {exc.msg}") from None
+            raise DatasetError(path, lineno, "", f"invalid JSON: {exc}") from None
         if not isinstance(row, dict):
             raise DatasetError(path, lineno, "", "each line must be a JSON object")
         yield lineno, row
+
+
+def _csv_rows(path: Path, text: str) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    reader = csv.DictReader(io.StringIO(text))
+    whole_file_fits = len(text) <= ROW_MAX_CHARS  # then no row can be too long
+    # The field limit is the csv module's one global setting: raised for this read only
+    # (collection reads datasets one at a time, on one thread).
+    saved = csv.field_size_limit(ROW_MAX_CHARS)
+    try:
+        for row in reader:
+            if not whole_file_fits:
+                size = sum(map(len, filter(None, row.values())))
+                if size > ROW_MAX_CHARS:
+                    raise DatasetError(path, reader.line_num, "", _row_too_long(size))
+            yield reader.line_num, row
+    except csv.Error as exc:
+        line = reader.reader.line_num  # the DictReader's own counts rows read whole
+        if "field larger than field limit" in str(exc):
+            raise DatasetError(path, line, "", _row_too_long(None)) from None
+        raise DatasetError(path, line, "", f"invalid CSV: {exc}") from None
+    finally:
+        csv.field_size_limit(saved)
+
+
+def _row_too_long(chars: int | None) -> str:
+    holds = f"{chars:,}" if chars is not None else f"more than {ROW_MAX_CHARS:,}"
+    return (
+        f"refused: the row holds {holds} characters, over the limit of {ROW_MAX_CHARS:,} a "
+        "row; keep large content (files, documents) out of the dataset, or split the item"
+    )
+
+
+class TooDeep(ValueError):
+    def __init__(self) -> None:
+        super().__init__(
+            f"nested deeper than the limit of {MAX_NESTING} levels; an item needs about five: "
+            "flatten it"
+        )
+
+
+def json_value(text: str) -> Any:
+    """``json.loads``; ``TooDeep`` for a value nested deeper than ``MAX_NESTING``, else
+    ``ValueError`` with the decoder's message for text that is not JSON."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise TooDeep() from None
+    except ValueError as exc:
+        raise ValueError(getattr(exc, "msg", str(exc))) from None
+    # Only text with that many brackets can nest that deep; counting them costs little.
+    if text.count("[") + text.count("{") > MAX_NESTING and _depth(value) > MAX_NESTING:
+        raise TooDeep()
+    return value
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in ``value``, without recursing."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        v, level = stack.pop()
+        if isinstance(v, (list, dict)):
+            deepest = max(deepest, level)
+            if level <= MAX_NESTING:
+                stack.extend((c, level + 1) for c in (v.values() if isinstance(v, dict) else v))
+    return deepest
 
 
 def load_dataset(path: Path, adapter: FormatAdapter, *, limit: int | None = None) -> Dataset:
@@ -102,9 +177,16 @@ def load_dataset(path: Path, adapter: FormatAdapter, *, limit: int | None = None
     if path.suffix.lower() not in (".jsonl", ".csv"):
         raise DatasetError(path, None, "", "unsupported file type; valid: .jsonl, .csv")
     try:
-        raw = path.read_bytes()
+        raw = read_at_most(path, DATASET_MAX_BYTES)
     except OSError as exc:
         raise DatasetError(path, None, "", f"cannot read: {exc.strerror}") from None
+    except TooLarge as exc:
+        raise DatasetError(
+            path,
+            None,
+            "",
+            f"refused: {exc} for a dataset file; sample it, or split it into several benchmarks",
+        ) from None
     items: list[Item] = []
     first_line: dict[str, int] = {}
     for lineno, row in _rows(path, raw):

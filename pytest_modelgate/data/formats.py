@@ -8,14 +8,13 @@ CyberSecEval FRR. We ship only benign stand-ins in these shapes, never real item
 
 from __future__ import annotations
 
-import json
 import re
 import string
 from collections.abc import Mapping
 from pathlib import PurePosixPath
 from typing import Any
 
-from pytest_modelgate.data.datasets import FormatAdapter, Item, RowError
+from pytest_modelgate.data.datasets import FormatAdapter, Item, RowError, TooDeep, json_value
 
 LETTERS = string.ascii_uppercase
 
@@ -46,7 +45,9 @@ def _metadata(row: Mapping[str, Any]) -> dict[str, Any]:
         return {}
     if isinstance(meta, str):  # CSV cells carry it as JSON
         try:
-            meta = json.loads(meta)
+            meta = json_value(meta)
+        except TooDeep as exc:
+            raise RowError("metadata", str(exc)) from None
         except ValueError:
             raise RowError("metadata", "expected a JSON object") from None
     if not isinstance(meta, dict):
@@ -91,7 +92,9 @@ def mcq_item(row: Mapping[str, Any], item_id: str) -> Item:
     choices = row.get("choices")
     if isinstance(choices, str):
         try:
-            choices = json.loads(choices)  # CSV cells carry the list as JSON
+            choices = json_value(choices)  # CSV cells carry the list as JSON
+        except TooDeep as exc:
+            raise RowError("choices", str(exc)) from None
         except ValueError:
             raise RowError("choices", "expected a JSON list of strings") from None
     if (
