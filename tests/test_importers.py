@@ -557,3 +557,42 @@ def test_gate_against_an_inspect_log_is_paired_and_against_lm_eval_results_unpai
     width = {k: t["diff_ci"][1] - t["diff_ci"][0] for k, t in [("p", paired), ("u", unpaired)]}
     assert width["p"] < width["u"] / 2
     result.assert_outcomes(failed=3)  # crossed, inconclusive (fails closed), and the domain
+
+
+def test_a_task_no_gate_asks_for_is_never_read(tmp_path):
+    """A multi-task lm-eval file with a task that has neither acc nor exact_match (a BLEU
+    task, say) still serves the gate's own benchmarks; asked for, it is refused by name."""
+    data = json.loads((REAL_LM / f"results_{REAL_DATE}.json").read_text())
+    data["results"]["toy_bleu"] = {"name": "toy_bleu", "alias": "toy_bleu", "bleu,none": 12.5}
+    path = tmp_path / f"results_{REAL_DATE}.json"
+    path.write_text(json.dumps(data))
+    for task in ("toy_mcq", "toy_gen"):
+        shutil.copy(REAL_LM / f"samples_{task}_{REAL_DATE}.jsonl", tmp_path)
+    found = load_baseline(path, "peer", None, wanted={"toy_mcq"})
+    assert set(found) == {"toy_mcq"} and found["toy_mcq"].score == 0.6
+    with pytest.raises(BaselineFileError, match="toy_bleu"):
+        load_baseline(path, "peer", None, wanted={"toy_mcq", "toy_bleu"})
+
+
+LFS_POINTER_TEXT = (
+    "version https://git-lfs.github.com/spec/v1\n"
+    "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n"
+    "size 12345\n"
+)
+
+
+@pytest.mark.parametrize("name", ["results.json", "log.eval", "samples_toy_2026.jsonl"])
+def test_a_git_lfs_pointer_says_to_pull_it(tmp_path, name):
+    path = tmp_path / name
+    path.write_text(LFS_POINTER_TEXT)
+    assert "a Git LFS pointer, not the file itself: run `git lfs pull`" in error(path)
+
+
+def test_a_dataset_that_is_a_git_lfs_pointer_says_to_pull_it(tmp_path):
+    from pytest_modelgate.data.datasets import DatasetError, load_dataset
+    from pytest_modelgate.data.formats import BUILTIN_FORMATS
+
+    path = tmp_path / "mcq.jsonl"
+    path.write_text(LFS_POINTER_TEXT)
+    with pytest.raises(DatasetError, match="git lfs pull"):
+        load_dataset(path, BUILTIN_FORMATS["mcq"])

@@ -41,16 +41,17 @@ def model_problems(gate: GateFile, models: Sequence[str]) -> list[Problem]:
 def candidate_problems(
     bench: BenchmarkSpec,
     selected: Sequence[ModelSpec],
-    imported: Mapping[str, Mapping[str, object]],
+    imported: Mapping[str, Mapping[str, object] | None],
     key: str,
 ) -> list[Problem]:
     """Every candidate can be scored on this benchmark: from its imported results file
-    (``imported``: model -> benchmark -> result, None where unusable; empty when the file
-    could not be read, already reported), its published scores, or a dataset to query it with."""
+    (``imported``: model -> benchmark -> result, None where unusable; None for the whole file
+    when it could not be read, already reported), its published scores, or a dataset."""
     problems = []
     for spec in selected:
         if spec.name in imported:
-            if imported[spec.name] and imported[spec.name].get(bench.name) is None:
+            found = imported[spec.name]
+            if found is not None and found.get(bench.name) is None:
                 problems.append(
                     Problem(
                         spec.results_line,

@@ -171,6 +171,13 @@ def _depth(value: Any) -> int:
     return deepest
 
 
+LFS_POINTER = b"version https://git-lfs.github.com/spec/"
+LFS_ADVICE = (
+    "a Git LFS pointer, not the file itself: run `git lfs pull` "
+    "(in GitHub Actions, actions/checkout with `lfs: true`)"
+)
+
+
 def load_dataset(path: Path, adapter: FormatAdapter, *, limit: int | None = None) -> Dataset:
     """Load every row (for the hash and id checks), keep the first ``limit`` items."""
     path = Path(path)
@@ -187,6 +194,8 @@ def load_dataset(path: Path, adapter: FormatAdapter, *, limit: int | None = None
             "",
             f"refused: {exc} for a dataset file; sample it, or split it into several benchmarks",
         ) from None
+    if raw.startswith(LFS_POINTER):
+        raise DatasetError(path, None, "", LFS_ADVICE)
     items: list[Item] = []
     first_line: dict[str, int] = {}
     for lineno, row in _rows(path, raw):

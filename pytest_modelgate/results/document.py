@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from pytest_modelgate import __version__
+from pytest_modelgate.data.datasets import LFS_ADVICE, LFS_POINTER
 from pytest_modelgate.decide.comparisons import Evidence
 from pytest_modelgate.results.errors import BaselineFileError
 
@@ -135,12 +136,16 @@ def write_text(path: Path, text: str) -> None:
 
 
 def load_baseline(
-    path: Path, name: str, tasks: Mapping[str, str] | None = None
+    path: Path,
+    name: str,
+    tasks: Mapping[str, str] | None = None,
+    wanted: Collection[str] | None = None,
 ) -> dict[str, Evidence | None]:
     """Per-benchmark evidence from a results file: ours (schema 1), an Inspect log (.eval or
     .json) or lm-evaluation-harness output (results_*.json, samples_*.jsonl), told apart by
     content. ``tasks`` maps a benchmark to its name in the file; without it each task counts
-    for the benchmark of the same name. A benchmark that errored in our run maps to None."""
+    for the benchmark of the same name, and only the ``wanted`` ones (the gate file's
+    benchmarks) are read. A benchmark that errored in our run maps to None."""
     from pytest_modelgate.results.importers import (
         by_benchmark,
         inspect_logs,
@@ -152,6 +157,8 @@ def load_baseline(
         raw = path.read_bytes()
     except OSError as exc:
         raise BaselineFileError(path, "", f"cannot read: {exc.strerror}") from None
+    if raw.startswith(LFS_POINTER):
+        raise BaselineFileError(path, "", LFS_ADVICE)
     if raw.startswith(b"PK\x03\x04"):  # a zip: Inspect's .eval
         from pytest_modelgate.results.importers.eval_archive import read_eval_archive
 
@@ -165,9 +172,11 @@ def load_baseline(
     if inspect_logs.is_inspect_log(data):
         return dict(inspect_logs.load_inspect_log(path, data, name, tasks))
     if lm_eval.is_lm_eval_results(data):
-        return dict(lm_eval.load_lm_eval_results(path, data, name, tasks))
+        return dict(lm_eval.load_lm_eval_results(path, data, name, tasks, wanted))
     evidence = _our_results(path, data, name)
-    return by_benchmark(path, list(evidence), evidence.__getitem__, tasks, "benchmarks.{}".format)
+    return by_benchmark(
+        path, list(evidence), evidence.__getitem__, tasks, "benchmarks.{}".format, wanted
+    )
 
 
 def _our_results(path: Path, data: Any, name: str) -> dict[str, Evidence | None]:

@@ -72,13 +72,14 @@ def load(
     gate = parse_gate_file(path, registries.vocabulary(), environ)
     problems: list[Problem] = crossfile.model_problems(gate, models)
     selected = [gate.models[m] for m in models if m in gate.models]
+    wanted = {b.name for b in gate.benchmarks()}  # a results file's other tasks are not read
 
     baselines: dict[str, dict[str, Evidence]] = {}
     errored: dict[str, set[str]] = {}  # baseline -> benchmarks that errored in its run
     for b in gate.baselines.values():
         if b.results is not None:
             try:
-                found = load_baseline(b.results, b.name, b.tasks)
+                found = load_baseline(b.results, b.name, b.tasks, wanted)
                 baselines[b.name] = {k: v for k, v in found.items() if v is not None}
                 errored[b.name] = {k for k, v in found.items() if v is None}
             except BaselineFileError as exc:
@@ -90,19 +91,21 @@ def load(
             }
 
     imported: dict[str, dict[str, Evidence | None]] = {}
+    readable: dict[str, dict[str, Evidence | None] | None] = {}  # None: reported unreadable
     for spec in selected:
         if spec.results is not None:
             try:
-                imported[spec.name] = load_baseline(spec.results, spec.name, spec.tasks)
+                imported[spec.name] = load_baseline(spec.results, spec.name, spec.tasks, wanted)
+                readable[spec.name] = imported[spec.name]
             except BaselineFileError as exc:
                 problems.append(Problem(spec.results_line, f"models.{spec.name}.results", str(exc)))
-                imported[spec.name] = {}
+                imported[spec.name], readable[spec.name] = {}, None
 
     datasets: dict[str, Dataset] = {}
     scorers: dict[str, Scorer] = {}
     for bench in gate.benchmarks():
         key = f"domains.{bench.domain}.benchmarks.{bench.name}"
-        problems.extend(crossfile.candidate_problems(bench, selected, imported, key))
+        problems.extend(crossfile.candidate_problems(bench, selected, readable, key))
         if bench.dataset is not None and bench.dataset.is_file():
             cap = min(x for x in (bench.limit, limit) if x) if (bench.limit or limit) else None
             try:

@@ -10,7 +10,7 @@ items (paired comparisons); a file with only aggregates gives (score, n), labell
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,12 +26,15 @@ def by_benchmark(
     build: Callable[[str], T],
     tasks: Mapping[str, str] | None,
     where: Callable[[str], str],
+    wanted: Collection[str] | None = None,
 ) -> dict[str, T]:
     """``{benchmark: build(task)}``. With ``tasks`` ({benchmark: task in the file}) only
-    those tasks are read; without it every task, under its own name. ``where(task)`` is the
-    file's key of a task, for the error when one is missing."""
+    those tasks are read; without it every task the gate file wants (``wanted``: its
+    benchmarks; None: all), under its own name - a task no gate asks for is never read, so
+    it cannot refuse the file. ``where(task)`` is the file's key of a task, for the error
+    when one is missing."""
     if not tasks:
-        return {t: build(t) for t in available}
+        return {t: build(t) for t in available if wanted is None or t in wanted}
     built: dict[str, T] = {}
     chosen = {}
     for bench, wanted in tasks.items():

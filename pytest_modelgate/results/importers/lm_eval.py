@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,11 @@ def is_lm_eval_results(data: Any) -> bool:
 
 
 def load_lm_eval_results(
-    path: Path, data: Mapping[str, Any], name: str, tasks: Mapping[str, str] | None
+    path: Path,
+    data: Mapping[str, Any],
+    name: str,
+    tasks: Mapping[str, str] | None,
+    wanted: Collection[str] | None = None,
 ) -> dict[str, Evidence]:
     results = data["results"]
     listed, subtasks = data.get("groups"), data.get("group_subtasks")
@@ -84,7 +88,7 @@ def load_lm_eval_results(
             )
         return evidence
 
-    return by_benchmark(path, available, build, tasks, lambda t: f"results.{t}")
+    return by_benchmark(path, available, build, tasks, lambda t: f"results.{t}", wanted)
 
 
 def load_lm_eval_samples(
