@@ -162,13 +162,22 @@ def test_the_complete_example_parses(tmp_path):
     for name in (
         *(f"data/{d}.jsonl" for d in data),
         "baselines/peer.results.json",
+        "baselines/results_2026-10-01T08-00-00.000000.json",
         "runs/rc2.eval",
+        "runs/results_2026-11-22T10-02-50.291974.json",
     ):
         (tmp_path / name).write_text("", encoding="utf-8")
     path = tmp_path / "example.gate.yaml"
     path.write_text(complete_example(), encoding="utf-8")
     gate = parse_gate_file(path, VOCABULARY, environ={})
-    assert set(gate.models) == {"candidate", "embedded", "cwm", "rc2-inspect", "grader"}
+    assert set(gate.models) == {
+        "candidate",
+        "embedded",
+        "cwm",
+        "rc2-inspect",
+        "rc1-lm-eval",
+        "grader",
+    }
 
 
 def test_the_complete_example_uses_every_key():

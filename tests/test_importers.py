@@ -596,3 +596,61 @@ def test_a_dataset_that_is_a_git_lfs_pointer_says_to_pull_it(tmp_path):
     path.write_text(LFS_POINTER_TEXT)
     with pytest.raises(DatasetError, match="git lfs pull"):
         load_dataset(path, BUILTIN_FORMATS["mcq"])
+
+
+def test_metric_and_filter_choose_among_an_lm_eval_files_figures():
+    """Asked for, the metric and filter are read; absent, the error lists what the file has;
+    every source names the figure it read."""
+    results = REAL_LM / f"results_{REAL_DATE}.json"
+    found = load_baseline(results, "peer", None, {"toy_gen"}, ("exact_match", "flexible-extract"))
+    assert "exact_match (flexible-extract filter)" in found["toy_gen"].source
+    default = load_baseline(results, "peer", None, {"toy_gen"})["toy_gen"]
+    assert "exact_match (strict-match filter)" in default.source  # the task's first filter
+    with pytest.raises(BaselineFileError, match=r"no 'acc_norm' metric \(metrics here: acc\)"):
+        load_baseline(results, "peer", None, {"toy_mcq"}, ("acc_norm", None))
+    with pytest.raises(BaselineFileError, match="no filter 'strict-match' for acc"):
+        load_baseline(results, "peer", None, {"toy_mcq"}, (None, "strict-match"))
+    inspect_log = REAL_INSPECT / next(p.name for p in REAL_INSPECT.glob("*.json"))
+    with pytest.raises(BaselineFileError, match="choose among an lm-eval file's figures"):
+        load_baseline(inspect_log, "peer", None, None, ("acc", None))
+
+
+def test_a_gate_reads_the_metric_it_names_and_refuses_one_the_file_lacks(pytester, write_gate):
+    lm_dir = pytester.path / "lm-eval"
+    lm_dir.mkdir()
+    figures = {"alias": "toy", "acc,none": 0.4, "acc_norm,none": 0.7}
+    (lm_dir / f"results_{DATE}.json").write_text(
+        json.dumps(
+            {
+                "results": {"toy": figures, "toy_bleu": {"alias": "toy_bleu", "bleu,none": 9.0}},
+                "n-samples": {"toy": {"original": 100, "effective": 100}},
+                "versions": {"toy": 1},
+            }
+        )
+    )
+    gate = """
+        version: 1
+        policy: {{ladder: meta-frontier, allowed: moderate}}
+        models:
+          candidate: {{provider: static, scores: {{toy: {{score: 0.5, n: 100}}}}}}
+        baselines:
+          peer: {{results: lm-eval/results_{date}.json, metric: {metric}}}
+        domains:
+          cybersecurity:
+            benchmarks:
+              toy:
+                thresholds:
+                  - {{above: peer, margin: 0.02, tier: high}}
+        """
+    write_gate(gate.format(date=DATE, metric="acc_norm"))
+    result = pytester.runpytest("--modelgate", "--modelgate-report", "out")
+    bench = json.loads((pytester.path / "out/results.json").read_text())["benchmarks"]["toy"]
+    assert bench["thresholds"][0]["reference"] == 0.7  # acc_norm, not acc (0.4)
+    assert "aggregate acc_norm" in bench["thresholds"][0]["reference_source"]
+    result.assert_outcomes(passed=2)  # toy_bleu, no gate's benchmark, is never read
+    write_gate(gate.format(date=DATE, metric="acc_mutual_info"))
+    result = pytester.runpytest("--modelgate")
+    assert result.ret == 2
+    result.stdout.fnmatch_lines(
+        ["*baselines.peer.results:*no 'acc_mutual_info' metric (metrics here: acc, acc_norm)*"]
+    )

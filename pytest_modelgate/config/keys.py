@@ -255,6 +255,21 @@ BASELINE = Section(
             "tasks: {cyber-mcq: wmdp_cyber}",
             default={},
         ),
+        Key(
+            "metric",
+            "str",
+            "With an lm-eval `results`: which metric to read, as lm-eval names it (`acc`, "
+            "`acc_norm`, `exact_match`, ...). Default: `acc`, else `exact_match`; every report "
+            "names the one used.",
+            "metric: acc_norm",
+        ),
+        Key(
+            "filter",
+            "str",
+            "With an lm-eval `results`: which filter's figures to read (`none`, "
+            "`strict-match`, `flexible-extract`, ...). Default: `none`, else the task's first.",
+            "filter: strict-match",
+        ),
     ),
     exactly_one=("results", "scores"),
 )

@@ -280,6 +280,8 @@ def _read_models(
             scores=_read_scores(r, s, key),
             results=results,
             tasks=_read_tasks(r, s, key),
+            metric=r.value(s, MODEL["metric"], key),
+            filter=r.value(s, MODEL["filter"], key),
             options=r.value(s, MODEL["options"], key),
             rate_limit=r.amounts(s, "rate_limit", key, RATE_LIMIT),
             prices=r.amounts(s, "prices", key, PRICES),
@@ -387,6 +389,8 @@ def _read_baselines(r: Reader, raw: Any, line: int | None) -> dict[str, Baseline
             _read_scores(r, s, key),
             r.value(s, BASELINE["source"], key),
             _read_tasks(r, s, key),
+            metric=r.value(s, BASELINE["metric"], key),
+            filter=r.value(s, BASELINE["filter"], key),
             line=s.line,
             results_line=r.line_of(s, "results") or 0,
         )

@@ -71,6 +71,8 @@ class ModelSpec:
     scores: Mapping[str, AggregateScore] = field(default_factory=dict)
     results: Path | None = None  # static: scores imported from a file (ours, Inspect, lm-eval)
     tasks: Mapping[str, str] = field(default_factory=dict)  # benchmark -> task name in that file
+    metric: str | None = None  # lm-eval results: the metric to read (as for a baseline)
+    filter: str | None = None  # lm-eval results: the filter to read
     options: Mapping[str, Any] = field(default_factory=dict)
     rate_limit: Mapping[str, float] = field(default_factory=dict)
     prices: Mapping[str, float] = field(default_factory=dict)  # per million tokens
@@ -86,6 +88,8 @@ class BaselineSpec:
     scores: Mapping[str, AggregateScore] = field(default_factory=dict)
     source: str | None = None
     tasks: Mapping[str, str] = field(default_factory=dict)  # benchmark -> task name in results
+    metric: str | None = None  # lm-eval results: the metric to read; None: acc, else exact_match
+    filter: str | None = None  # lm-eval results: the filter to read; None: none, else the first
     line: int = 0
     results_line: int = 0
 

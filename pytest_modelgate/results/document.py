@@ -140,12 +140,14 @@ def load_baseline(
     name: str,
     tasks: Mapping[str, str] | None = None,
     wanted: Collection[str] | None = None,
+    measure: tuple[str | None, str | None] = (None, None),
 ) -> dict[str, Evidence | None]:
     """Per-benchmark evidence from a results file: ours (schema 1), an Inspect log (.eval or
     .json) or lm-evaluation-harness output (results_*.json, samples_*.jsonl), told apart by
     content. ``tasks`` maps a benchmark to its name in the file; without it each task counts
     for the benchmark of the same name, and only the ``wanted`` ones (the gate file's
-    benchmarks) are read. A benchmark that errored in our run maps to None."""
+    benchmarks) are read. ``measure`` is the (metric, filter) to read from lm-eval output
+    (None: its defaults). A benchmark that errored in our run maps to None."""
     from pytest_modelgate.results.importers import (
         by_benchmark,
         inspect_logs,
@@ -162,21 +164,30 @@ def load_baseline(
     if raw.startswith(b"PK\x03\x04"):  # a zip: Inspect's .eval
         from pytest_modelgate.results.importers.eval_archive import read_eval_archive
 
+        _only_lm_eval(path, measure)
         return dict(inspect_logs.load_inspect_log(path, read_eval_archive(path, raw), name, tasks))
     if path.suffix.lower() == ".jsonl":
-        return dict(lm_eval.load_lm_eval_samples(path, raw, name, tasks))
+        return dict(lm_eval.load_lm_eval_samples(path, raw, name, tasks, measure))
     try:
         data = json.loads(raw.decode("utf-8-sig"))
     except ValueError as exc:  # UnicodeDecodeError is one
         raise BaselineFileError(path, "", f"not valid JSON: {exc}") from None
+    if lm_eval.is_lm_eval_results(data):
+        return dict(lm_eval.load_lm_eval_results(path, data, name, tasks, wanted, measure))
+    _only_lm_eval(path, measure)
     if inspect_logs.is_inspect_log(data):
         return dict(inspect_logs.load_inspect_log(path, data, name, tasks))
-    if lm_eval.is_lm_eval_results(data):
-        return dict(lm_eval.load_lm_eval_results(path, data, name, tasks, wanted))
     evidence = _our_results(path, data, name)
     return by_benchmark(
         path, list(evidence), evidence.__getitem__, tasks, "benchmarks.{}".format, wanted
     )
+
+
+def _only_lm_eval(path: Path, measure: tuple[str | None, str | None]) -> None:
+    if any(measure):  # only lm-eval output names its figures by metric and filter
+        raise BaselineFileError(
+            path, "", "metric: and filter: choose among an lm-eval file's figures; this is not one"
+        )
 
 
 def _our_results(path: Path, data: Any, name: str) -> dict[str, Evidence | None]:

@@ -79,7 +79,7 @@ def load(
     for b in gate.baselines.values():
         if b.results is not None:
             try:
-                found = load_baseline(b.results, b.name, b.tasks, wanted)
+                found = load_baseline(b.results, b.name, b.tasks, wanted, (b.metric, b.filter))
                 baselines[b.name] = {k: v for k, v in found.items() if v is not None}
                 errored[b.name] = {k for k, v in found.items() if v is None}
             except BaselineFileError as exc:
@@ -95,7 +95,9 @@ def load(
     for spec in selected:
         if spec.results is not None:
             try:
-                imported[spec.name] = load_baseline(spec.results, spec.name, spec.tasks, wanted)
+                imported[spec.name] = load_baseline(
+                    spec.results, spec.name, spec.tasks, wanted, (spec.metric, spec.filter)
+                )
                 readable[spec.name] = imported[spec.name]
             except BaselineFileError as exc:
                 problems.append(Problem(spec.results_line, f"models.{spec.name}.results", str(exc)))

@@ -52,6 +52,7 @@ def load_lm_eval_results(
     name: str,
     tasks: Mapping[str, str] | None,
     wanted: Collection[str] | None = None,
+    measure: tuple[str | None, str | None] = (None, None),
 ) -> dict[str, Evidence]:
     results = data["results"]
     listed, subtasks = data.get("groups"), data.get("group_subtasks")
@@ -67,7 +68,7 @@ def load_lm_eval_results(
             raise BaselineFileError(
                 path, key, "a group, whose score mixes several tasks; map the benchmark to one task"
             )
-        metric, filt, value = _aggregate(path, key, mapping(path, key, results[task]))
+        metric, filt, value = _aggregate(path, key, mapping(path, key, results[task]), *measure)
         n = _effective_n(path, data, task)
         rows = _samples_for(path, data, task)
         if rows is None:
@@ -92,10 +93,14 @@ def load_lm_eval_results(
 
 
 def load_lm_eval_samples(
-    path: Path, raw: bytes, name: str, tasks: Mapping[str, str] | None
+    path: Path,
+    raw: bytes,
+    name: str,
+    tasks: Mapping[str, str] | None,
+    measure: tuple[str | None, str | None] = (None, None),
 ) -> dict[str, Evidence]:
     task = task_of_samples_file(path)
-    evidence = _per_item(path, _jsonl(path, raw), name)
+    evidence = _per_item(path, _jsonl(path, raw), name, *measure)
     return by_benchmark(path, [task], lambda _: evidence, tasks, lambda _: "task (file name)")
 
 
@@ -108,17 +113,29 @@ def task_of_samples_file(path: Path) -> str:
     return stem.removeprefix("samples_") or stem
 
 
-def _aggregate(path: Path, key: str, entry: Mapping[str, Any]) -> tuple[str, str, float]:
-    """(metric, filter, value) of the task's primary metric."""
-    for metric in METRICS:
-        filters = [k.split(",", 1)[1] for k in entry if k.startswith(f"{metric},")]
-        if filters:
-            filt = "none" if "none" in filters else filters[0]
-            value = proportion(path, f"{key}.{metric},{filt}", entry[f"{metric},{filt}"])
-            return metric, filt, value
-    have = sorted({k.split(",", 1)[0] for k in entry if "," in k and "_stderr" not in k})
+def _aggregate(
+    path: Path, key: str, entry: Mapping[str, Any], metric: str | None, filt: str | None
+) -> tuple[str, str, float]:
+    """(metric, filter, value): the ones asked for (``metric:``, ``filter:``), else the task's
+    primary metric (acc, else exact_match) on the "none" filter, else its first."""
+    figures = [k.split(",", 1) for k in entry if "," in k and "_stderr" not in k.split(",")[0]]
+    have = sorted({m for m, _ in figures})
+    for candidate in [metric] if metric else METRICS:
+        filters = [f for m, f in figures if m == candidate]
+        if not filters:
+            continue
+        if filt and filt not in filters:
+            raise BaselineFileError(
+                path,
+                key,
+                f"no filter {filt!r} for {candidate} (filters here: {', '.join(filters)})",
+            )
+        chosen = filt or ("none" if "none" in filters else filters[0])
+        value = proportion(path, f"{key}.{candidate},{chosen}", entry[f"{candidate},{chosen}"])
+        return candidate, chosen, value
+    wanted = repr(metric) if metric else " or ".join(METRICS)
     raise BaselineFileError(
-        path, key, f"no {' or '.join(METRICS)} metric (metrics here: {', '.join(have) or 'none'})"
+        path, key, f"no {wanted} metric (metrics here: {', '.join(have) or 'none'})"
     )
 
 
@@ -189,19 +206,22 @@ def _per_item(
         if not isinstance(row, dict):
             raise BaselineFileError(where, "", "expected a JSON object per sample")
     filters = list(dict.fromkeys(row.get("filter", "none") for _, row in rows))
-    # The results file's choice when it made one; else "none", else the task's first filter.
-    used: str = filt if filt in filters and filt else "none" if "none" in filters else filters[0]
+    if filt and filt not in filters:  # asked for (or the results file's): never another one
+        raise BaselineFileError(
+            path, "filter", f"no samples for filter {filt!r} (filters here: {', '.join(filters)})"
+        )
+    used: str = filt or ("none" if "none" in filters else filters[0])
     chosen = [(where, row) for where, row in rows if row.get("filter", "none") == used]
-    if metric is None:
-        metric = next((m for m in METRICS if m in chosen[0][1]), None)
-        if metric is None:
-            listed = chosen[0][1].get("metrics") or []
-            raise BaselineFileError(
-                chosen[0][0],
-                "",
-                f"no {' or '.join(METRICS)} metric (metrics here: "
-                f"{', '.join(map(str, listed)) or 'none'})",
-            )
+    found = next((m for m in ([metric] if metric else METRICS) if m in chosen[0][1]), None)
+    if found is None:
+        listed = chosen[0][1].get("metrics") or []
+        wanted = repr(metric) if metric else " or ".join(METRICS)
+        raise BaselineFileError(
+            chosen[0][0],
+            "",
+            f"no {wanted} metric (metrics here: {', '.join(map(str, listed)) or 'none'})",
+        )
+    metric = found
     with_doc = [isinstance(row.get("doc"), dict) for _, row in chosen]
     by_doc_id = not any(with_doc)
     if not by_doc_id and not all(with_doc):
