@@ -420,7 +420,7 @@ def test_lm_eval_samples_not_utf8(tmp_path):
 RESULTS_ERRORS = {
     "n-samples-missing": (
         [(("n-samples", "toy_gen"), DELETE)],
-        "n-samples.toy_gen.effective: missing (lm-eval writes it since 0.4.3)",
+        "n-samples.toy_gen.effective: missing: lm-eval records the item count only since 0.4.3",
     ),
     "n-samples-zero": (
         [(("n-samples", "toy_gen", "effective"), 0)],
@@ -654,3 +654,36 @@ def test_a_gate_reads_the_metric_it_names_and_refuses_one_the_file_lacks(pyteste
     result.stdout.fnmatch_lines(
         ["*baselines.peer.results:*no 'acc_mutual_info' metric (metrics here: acc, acc_norm)*"]
     )
+
+
+def lm_eval_03(tmp_path: Path, samples: bool) -> Path:
+    """An lm-eval 0.3-era run: plain metric keys, no n-samples, samples as one JSON array."""
+    path = tmp_path / f"results_{DATE}.json"
+    entry = {"acc": 0.5, "acc_stderr": 0.25, "acc_norm": 0.75, "acc_norm_stderr": 0.2}
+    path.write_text(json.dumps({"results": {"toy": entry}, "versions": {"toy": 0}}))
+    if samples:
+        rows = [{"doc": {"id": f"c{i}"}, "acc": i % 2, "acc_norm": int(i > 0)} for i in range(4)]
+        (tmp_path / f"samples_toy_{DATE}.json").write_text(json.dumps(rows, indent=2))
+    return path
+
+
+def test_lm_eval_03_results_read_their_plain_metrics_and_samples_arrays(tmp_path):
+    found = load_baseline(lm_eval_03(tmp_path, samples=True), "peer", None, {"toy"})["toy"]
+    assert (found.score, found.n, set(found.items)) == (0.5, 4, {"c0", "c1", "c2", "c3"})
+    assert found.source == f"peer (lm-eval samples, per-item acc, samples_toy_{DATE}.json)"
+    norm = load_baseline(
+        tmp_path / f"results_{DATE}.json", "peer", None, {"toy"}, ("acc_norm", None)
+    )
+    assert norm["toy"].score == 0.75
+    # The samples array alone, given directly, is one task's per-item evidence too.
+    direct = load_baseline(tmp_path / f"samples_toy_{DATE}.json", "peer")
+    assert direct["toy"].n == 4
+
+
+def test_lm_eval_03_results_without_samples_name_the_missing_count(tmp_path):
+    message = error(lm_eval_03(tmp_path, samples=False))
+    assert (
+        "n-samples.toy.effective: missing: lm-eval records the item count only since 0.4.3"
+        in message
+    )
+    assert "0.3-era files have none" in message

@@ -166,7 +166,9 @@ def load_baseline(
 
         _only_lm_eval(path, measure)
         return dict(inspect_logs.load_inspect_log(path, read_eval_archive(path, raw), name, tasks))
-    if path.suffix.lower() == ".jsonl":
+    if path.suffix.lower() == ".jsonl" or (
+        path.name.startswith("samples_") and path.suffix.lower() == ".json"
+    ):
         return dict(lm_eval.load_lm_eval_samples(path, raw, name, tasks, measure))
     try:
         data = json.loads(raw.decode("utf-8-sig"))

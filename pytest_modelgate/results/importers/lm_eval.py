@@ -69,17 +69,18 @@ def load_lm_eval_results(
                 path, key, "a group, whose score mixes several tasks; map the benchmark to one task"
             )
         metric, filt, value = _aggregate(path, key, mapping(path, key, results[task]), *measure)
-        n = _effective_n(path, data, task)
         rows = _samples_for(path, data, task)
         if rows is None:
             return Evidence(
                 f"{name} (lm-eval results, aggregate {_label(metric, filt)}, {path.name})",
                 value,
-                n,
+                _effective_n(path, data, task),
                 name=name,
             )
         where, lines = rows
         evidence = _per_item(where, lines, name, metric, filt)
+        # The samples count the items themselves; a file that also records n must agree.
+        n = _effective_n(path, data, task) if _has_n(data, task) else evidence.n
         if evidence.n != n or abs(evidence.score - value) > 1e-6:
             raise BaselineFileError(
                 where,
@@ -100,13 +101,14 @@ def load_lm_eval_samples(
     measure: tuple[str | None, str | None] = (None, None),
 ) -> dict[str, Evidence]:
     task = task_of_samples_file(path)
-    evidence = _per_item(path, _jsonl(path, raw), name, *measure)
+    evidence = _per_item(path, samples_rows(path, raw), name, *measure)
     return by_benchmark(path, [task], lambda _: evidence, tasks, lambda _: "task (file name)")
 
 
 def task_of_samples_file(path: Path) -> str:
-    """``samples_<task>_<date>.jsonl`` -> task; any other name -> the name without suffix."""
-    stem = path.name.removesuffix(".jsonl")
+    """``samples_<task>_<date>.jsonl`` (or ``.json``) -> task; any other name -> the name
+    without its suffix."""
+    stem = re.sub(r"\.jsonl?$", "", path.name)
     found = re.fullmatch(rf"samples_(.+)_{_DATE}", stem)
     if found:
         return found.group(1)
@@ -118,7 +120,12 @@ def _aggregate(
 ) -> tuple[str, str, float]:
     """(metric, filter, value): the ones asked for (``metric:``, ``filter:``), else the task's
     primary metric (acc, else exact_match) on the "none" filter, else its first."""
-    figures = [k.split(",", 1) for k in entry if "," in k and "_stderr" not in k.split(",")[0]]
+    # "metric,filter" since lm-eval 0.4; plain "metric" (no filter: "none") in 0.3-era files.
+    figures = [
+        k.split(",", 1) if "," in k else [k, "none"]
+        for k in entry
+        if not k.split(",")[0].endswith("_stderr") and _is_figure(k, entry[k])
+    ]
     have = sorted({m for m, _ in figures})
     for candidate in [metric] if metric else METRICS:
         filters = [f for m, f in figures if m == candidate]
@@ -131,12 +138,25 @@ def _aggregate(
                 f"no filter {filt!r} for {candidate} (filters here: {', '.join(filters)})",
             )
         chosen = filt or ("none" if "none" in filters else filters[0])
-        value = proportion(path, f"{key}.{candidate},{chosen}", entry[f"{candidate},{chosen}"])
+        field = f"{candidate},{chosen}" if f"{candidate},{chosen}" in entry else candidate
+        value = proportion(path, f"{key}.{field}", entry[field])
         return candidate, chosen, value
     wanted = repr(metric) if metric else " or ".join(METRICS)
     raise BaselineFileError(
         path, key, f"no {wanted} metric (metrics here: {', '.join(have) or 'none'})"
     )
+
+
+def _is_figure(key: str, value: Any) -> bool:
+    """A metric's value, not a name, alias or sample count."""
+    if "," in key:
+        return True
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and key != "sample_len"
+
+
+def _has_n(data: Mapping[str, Any], task: str) -> bool:
+    counts = data.get("n-samples")
+    return isinstance(counts, dict) and task in counts
 
 
 def _effective_n(path: Path, data: Mapping[str, Any], task: str) -> int:
@@ -147,8 +167,9 @@ def _effective_n(path: Path, data: Mapping[str, Any], task: str) -> int:
         raise BaselineFileError(
             path,
             key,
-            "missing (lm-eval writes it since 0.4.3); without the item count no interval "
-            "can be computed: give the figure under scores: {score, n} instead",
+            "missing: lm-eval records the item count only since 0.4.3 (0.3-era files have "
+            "none); without it no interval can be computed: give the figure under scores: "
+            "{score, n} instead, or the samples file written beside it",
         )
     return count(path, key, entry["effective"])
 
@@ -167,22 +188,36 @@ def _samples_for(
     if date is None:
         return None
     for candidate in {task, re.sub(r"\W", "_", task)}:  # lm-eval sanitizes names for files
-        beside = path.with_name(f"samples_{candidate}_{date.group(1)}.jsonl")
-        if beside.is_file():
-            try:
-                raw = beside.read_bytes()
-            except OSError as exc:
-                raise BaselineFileError(beside, "", f"cannot read: {exc.strerror}") from None
-            return beside, _jsonl(beside, raw)
+        # JSON Lines since lm-eval 0.4.3; one JSON array before.
+        for suffix in (".jsonl", ".json"):
+            beside = path.with_name(f"samples_{candidate}_{date.group(1)}{suffix}")
+            if beside.is_file():
+                try:
+                    raw = beside.read_bytes()
+                except OSError as exc:
+                    raise BaselineFileError(beside, "", f"cannot read: {exc.strerror}") from None
+                return beside, samples_rows(beside, raw)
     return None
 
 
-def _jsonl(path: Path, raw: bytes) -> list[tuple[str, Any]]:
-    """(where, row) per line; ``where`` is ``path:line`` for errors."""
+def samples_rows(path: Path, raw: bytes) -> list[tuple[str, Any]]:
+    """(where, row) per sample of a samples file: JSON Lines, or a JSON array (lm-eval before
+    0.4.3); ``where`` is ``path:line`` or ``path: [index]`` for errors."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise BaselineFileError(path, "", "not UTF-8 text") from None
+    if text.lstrip().startswith("["):
+        try:
+            rows = json.loads(text)
+        except ValueError as exc:
+            raise BaselineFileError(path, "", f"not a valid JSON array: {exc}") from None
+        return [(f"{path}: [{i}]", row) for i, row in enumerate(rows)]
+    return _jsonl(path, text)
+
+
+def _jsonl(path: Path, text: str) -> list[tuple[str, Any]]:
+    """(where, row) per line; ``where`` is ``path:line`` for errors."""
     rows = []
     for lineno, line in enumerate(text.splitlines(), start=1):
         if line.strip():
