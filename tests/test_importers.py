@@ -390,7 +390,7 @@ SAMPLES_ERRORS = {
         ":1",
         "no acc or exact_match metric (metrics here: f1)",
     ),
-    "same-document-twice": ([GOOD, {**GOOD, "doc_id": 1}], ":2", "doc: the same item as"),
+    "same-sample-twice": ([GOOD, GOOD], ":2", "doc: the same sample as"),
     "doc-on-some-lines-only": (
         [GOOD, {"doc_id": 1, "filter": "none", "acc": 0.0}],
         ":2",
@@ -687,3 +687,12 @@ def test_lm_eval_03_results_without_samples_name_the_missing_count(tmp_path):
         in message
     )
     assert "0.3-era files have none" in message
+
+
+def test_a_document_held_twice_turns_pairing_off_and_says_why(tmp_path):
+    """lm-eval datasets may hold a row twice; no id tells the two samples apart, so the file
+    gives totals only (unpaired), and the source names the two lines."""
+    rows = [GOOD, {**GOOD, "doc_id": 1, "acc": 0.0}, {**GOOD, "doc_id": 2, "doc": {"id": "b"}}]
+    found = load(samples_file(tmp_path, rows))["toy"]
+    assert (found.items, found.n, found.score) == (None, 3, pytest.approx(2 / 3))  # unpaired
+    assert "pairing off: the document at" in found.source and ":1 appears again at" in found.source

@@ -263,21 +263,34 @@ def _per_item(
         where = chosen[with_doc.index(False)][0]
         raise BaselineFileError(where, "doc", "missing here but present on other lines")
     items: dict[str, float] = {}
-    first: dict[str, str] = {}
+    first: dict[str, tuple[str, Any]] = {}  # item id -> where and doc_id of its first sample
+    values: list[float] = []
+    repeated: tuple[str, str] | None = None  # a document that two samples share
     for where, row in chosen:
         iid = _doc_id(where, row) if by_doc_id else item_id(row["doc"])
+        value = proportion(where, metric, row.get(metric))
+        values.append(value)
         if iid in first:
-            raise BaselineFileError(
-                where,
-                "doc",
-                f"the same item as {first[iid]} (id {iid!r}); give the dataset's rows an "
-                "id field so that items can be told apart",
-            )
-        first[iid] = where
-        items[iid] = proportion(where, metric, row.get(metric))
+            if by_doc_id or row.get("doc_id") == first[iid][1]:
+                raise BaselineFileError(where, "doc", f"the same sample as {first[iid][0]} again")
+            repeated = repeated or (first[iid][0], where)
+            continue
+        first[iid] = (where, row.get("doc_id"))
+        items[iid] = value
+    label = _label(metric, used)
+    if repeated:
+        # The dataset holds a document twice: no id tells the two apart, so pairing them with
+        # the gate's rows would be a guess. Totals only, and every report says why.
+        return Evidence(
+            f"{name} (lm-eval samples, aggregate {label} over {len(values)} samples; pairing "
+            f"off: the document at {repeated[0]} appears again at {repeated[1]}; {path.name})",
+            sum(values) / len(values),
+            len(values),
+            name=name,
+        )
     how = ", ids from doc_id (line order)" if by_doc_id else ""
     return per_item_evidence(
-        f"{name} (lm-eval samples, per-item {_label(metric, used)}{how}, {path.name})", items, name
+        f"{name} (lm-eval samples, per-item {label}{how}, {path.name})", items, name
     )
 
 
