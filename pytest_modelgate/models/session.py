@@ -11,7 +11,8 @@ until the earliest end, so it costs nothing between attempts.
 
 Everything else is ``requests``'s own: pooled keep-alive connections (an ``HTTPAdapter``
 sized to the model's ``concurrency``), ``HTTP(S)_PROXY`` / ``NO_PROXY``,
-``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE``, netrc, credentials in the URL, gzip/deflate.
+``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE``, netrc, credentials in the URL, gzip/deflate
+(``JSONEndpoint`` reads the environment once per URL rather than per request).
 SOCKS proxies use urllib3's own connections, which report no sockets: there each read is
 bounded by ``timeout_s`` but a trickling answer is not cut off.
 """
