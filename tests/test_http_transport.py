@@ -609,7 +609,13 @@ def test_netrc_credentials_are_sent_and_never_reach_an_error(serve, model, monke
 
 
 @pytest.mark.parametrize(
-    "url", ["htp://user:hunter2@127.0.0.1:9/v1", "http://user:hunter2@127.0.0.1:port/v1"]
+    "url",
+    [
+        "htp://user:hunter2@127.0.0.1:9/v1",
+        "http://user:hunter2@127.0.0.1:port/v1",
+        "http://user:hunter2@[::1/v1",
+        "http://user:hunter2@ex ample.com/v1",
+    ],
 )
 def test_a_bad_base_url_is_refused_without_quoting_its_credentials(model, url):
     with pytest.raises(ProviderError, match="model 'candidate'") as raised:

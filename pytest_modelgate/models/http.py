@@ -101,6 +101,13 @@ def http_base_url(spec: ModelSpec, base_url: str | None) -> str:
             public_url(base_url) if "://" in base_url else base_url.rpartition("@")[2]
         )
         raise ProviderError(f"model {spec.name!r}: base_url must be an http(s) URL, got {shown!r}")
+    try:
+        urllib.parse.urlsplit(base_url).port  # noqa: B018 - raises on a bad port or IPv6 host
+    except ValueError as exc:
+        shown = base_url.partition("://")[2].rpartition("@")[2]  # never the credentials
+        raise ProviderError(
+            f"model {spec.name!r}: base_url is not a valid URL ({exc}): {shown!r}"
+        ) from None
     return base_url.rstrip("/")
 
 
@@ -267,7 +274,11 @@ class JSONEndpoint:
         # request is a copy of one prepared per URL.
         self._routes: dict[str, tuple[requests.PreparedRequest, dict[str, Any]]] = {}
         for each in self.urls:
-            template = self.session.prepare_request(requests.Request("POST", each))
+            try:
+                template = self.session.prepare_request(requests.Request("POST", each))
+            except (requests.RequestException, ValueError) as exc:  # a host requests refuses
+                words = self.redact(f"{type(exc).__name__}: {exc}")
+                raise ProviderError(f"{self.where(each)}: not a usable URL ({words})") from None
             found = self.session.merge_environment_settings(each, {}, None, None, None)
             self._routes[each] = (template, {k: found[k] for k in ("proxies", "verify", "cert")})
 
@@ -290,7 +301,8 @@ class JSONEndpoint:
             except Permanent:
                 raise
             except Exception as exc:
-                if attempt.expired or time.monotonic() >= end:
+                timed_out = isinstance(exc, requests.Timeout) or attempt.expired
+                if timed_out or time.monotonic() >= end:
                     raise TimeoutError("no complete response in time") from exc
                 raise
 
