@@ -508,6 +508,16 @@ def test_http_proxy_from_the_environment_gets_the_absolute_url_and_no_proxy_bypa
     assert origin.requests[1].line == "POST /v1/chat/completions HTTP/1.1"
 
 
+def test_an_unreachable_proxy_is_named_and_its_password_never_quoted(serve, model, monkeypatch):
+    origin = serve(sized())
+    with socket.create_server(("127.0.0.1", 0)) as closed:
+        port = closed.getsockname()[1]
+    monkeypatch.setenv("HTTP_PROXY", f"http://proxyuser:s3cret-proxy@127.0.0.1:{port}")
+    message = error_of(model(origin.url))
+    assert "cannot connect through the proxy (" in message
+    assert "s3cret-proxy" not in message and origin.requests == []
+
+
 # --- https ------------------------------------------------------------------------------
 
 

@@ -32,7 +32,13 @@ from typing import Any
 import requests
 import urllib3
 from requests.exceptions import ChunkedEncodingError, ContentDecodingError
-from urllib3.exceptions import DecodeError, IncompleteRead, InvalidChunkLength, ProtocolError
+from urllib3.exceptions import (
+    DecodeError,
+    IncompleteRead,
+    InvalidChunkLength,
+    ProtocolError,
+    ProxyError,
+)
 
 from pytest_modelgate import __version__
 from pytest_modelgate.config.specs import ModelSpec
@@ -195,7 +201,8 @@ def describe_failure(exc: BaseException) -> tuple[type[Exception], str]:
         for e in chain
     )
     if not answered:
-        return OSError, f"cannot connect ({type(root).__name__}: {root})"
+        through = " through the proxy" if any(isinstance(e, ProxyError) for e in chain) else ""
+        return OSError, f"cannot connect{through} ({type(root).__name__}: {root})"
     if isinstance(root, (ConnectionResetError, IncompleteRead)) or (
         isinstance(root, OSError) and not str(root)
     ):
@@ -281,6 +288,11 @@ class JSONEndpoint:
                 raise ProviderError(f"{self.where(each)}: not a usable URL ({words})") from None
             found = self.session.merge_environment_settings(each, {}, None, None, None)
             self._routes[each] = (template, {k: found[k] for k in ("proxies", "verify", "cert")})
+            for proxy in found["proxies"].values():  # a proxy's password is a secret too
+                parts = urllib.parse.urlsplit(proxy)
+                if parts.password:
+                    token = basic_auth(parts.username, parts.password).removeprefix("Basic ")
+                    self._secrets += [urllib.parse.unquote(parts.password), token]
 
     def where(self, url: str | None = None) -> str:
         return f"model {self.spec.name!r} at {public_url(url or self.url)}"
