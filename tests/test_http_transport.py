@@ -242,6 +242,22 @@ def test_well_formed_answers_are_read_to_their_exact_end(serve, model, answer):
     assert server.connections == 1  # nothing was left unread on the kept-alive connection
 
 
+def test_threads_share_a_pool_sized_to_concurrency(serve, model):
+    server = serve(sized())
+    provider = model(server.url, concurrency=4)
+    answers: list[str] = []
+    threads = [
+        threading.Thread(target=lambda: answers.extend(ask(provider) for _ in range(10)))
+        for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == ["hello"] * 40
+    assert server.connections <= 4  # each kept alive and reused, none opened per request
+
+
 def test_anthropic_uses_the_same_transport(serve, model):
     body = gzip.compress(json.dumps({"content": [{"type": "text", "text": "hello"}]}).encode())
     server = serve(
