@@ -65,6 +65,35 @@ def test_two_thousand_items_through_fifteen_percent_faults(pytester, model_serve
     )
 
 
+def test_transient_faults_cost_no_item_and_change_no_verdict(pytester, model_server, write_gate):
+    """15% transient faults (429, 5xx, dropped connections) and no tolerated error rate: with
+    a deadline, every item is retried until answered; the verdict is the fault-free run's."""
+    transient = {"429": 0.05, "503": 0.04, "500": 0.03, "drop": 0.03}
+    write_jsonl(pytester.path / "data/mcq.jsonl", mcq_rows(400, correct=372))  # 0.93 > 0.9
+    outcomes = {}
+    for name, faults in (("clean", {}), ("faulty", transient)):
+        server = model_server(faults=faults, fault_seed=11)
+        gate = GATE.format(url=server.base_url, rate=0).replace(
+            "max_retries: 6",
+            "max_retries: 0\n    deadline_s: 60",  # the deadline retries
+        )
+        write_gate(gate)
+        result = pytester.runpytest_subprocess(
+            "--modelgate", "--modelgate-report", name, "--modelgate-no-cache"
+        )
+        outcomes[name] = result.parseoutcomes()
+        document = json.loads((pytester.path / name / "results.json").read_text())
+        outcomes[name + " bench"] = document["benchmarks"]["toy"]
+        outcomes[name + " tier"] = document["benchmarks"]["toy"]["tier"]
+        if faults:
+            assert sum(server.injected.values()) >= 0.1 * 400  # the faults really happened
+    clean, faulty = outcomes["clean bench"], outcomes["faulty bench"]
+    assert faulty["n"] == 400 and faulty["errors"] == 0
+    assert faulty["items"] == clean["items"] and faulty["score"] == clean["score"] == 0.93
+    assert outcomes["faulty tier"] == outcomes["clean tier"] == "critical"
+    assert outcomes["faulty"] == outcomes["clean"] == {"failed": 2}  # above the allowed tier
+
+
 def test_faults_beyond_the_tolerated_rate_error_the_benchmark(pytester, model_server, write_gate):
     server = model_server(faults={"malformed": 0.10}, fault_seed=3)
     write_jsonl(pytester.path / "data/mcq.jsonl", mcq_rows(300, correct=0))

@@ -188,3 +188,19 @@ def test_every_lazy_import_is_listed_with_its_reason() -> None:
     stale = sorted(LAZY.keys() - made)
     assert not unlisted, f"imports inside functions, not listed in LAZY with a reason: {unlisted}"
     assert not stale, f"LAZY lists imports that are no longer made: {stale}"
+
+
+def test_http_goes_through_requests_only() -> None:
+    # DESIGN §7: no hand-written HTTP; requests (urllib3) speaks it, our code adds deadlines.
+    offenders = []
+    for path in MODULES.values():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                mods = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                mods = [node.module or ""]
+            else:
+                continue
+            if any(m in ("http.client", "http") or m.startswith("http.") for m in mods):
+                offenders.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}")
+    assert not offenders, f"HTTP spoken outside requests: {offenders}"

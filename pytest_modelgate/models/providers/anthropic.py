@@ -22,6 +22,7 @@ from pytest_modelgate.config.specs import AggregateScore, ModelSpec
 from pytest_modelgate.models.http import (
     RETRY_STATUSES,
     JSONEndpoint,
+    Response,
     http_base_url,
     public_url,
     read_api_key,
@@ -33,7 +34,6 @@ from pytest_modelgate.models.provider import (
     ProviderError,
     describe_spec,
 )
-from pytest_modelgate.models.wire import Response
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 API_VERSION = "2023-06-01"

@@ -1,8 +1,8 @@
 """``openai``: any OpenAI-compatible ``/v1/chat/completions`` server.
 
-One pool of keep-alive connections per model (reused across the worker
-threads, sized to its ``concurrency``), connect/read timeouts, and retries with exponential backoff
-and jitter that honour ``Retry-After`` on 429 and 5xx (``http.JSONEndpoint``).
+One ``requests.Session`` per model (its pool shared by the worker threads, sized to its
+``concurrency``), a time limit per attempt, and retries with exponential backoff and jitter
+that honour ``Retry-After`` on 429 and 5xx (``http.JSONEndpoint``).
 Errors name the model and the URL; the key is only ever placed in the
 Authorization header.
 """
@@ -15,6 +15,7 @@ from typing import Any
 from pytest_modelgate.config.specs import AggregateScore, ModelSpec
 from pytest_modelgate.models.http import (
     JSONEndpoint,
+    Response,
     http_base_url,
     public_url,
     read_api_key,
@@ -26,7 +27,6 @@ from pytest_modelgate.models.provider import (
     ProviderError,
     describe_spec,
 )
-from pytest_modelgate.models.wire import Response
 
 
 class OpenAICompatibleProvider:
