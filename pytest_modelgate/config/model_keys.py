@@ -78,8 +78,10 @@ MODEL = Section(
         Key(
             "max_retries",
             "int",
-            "Retries of a failed request (429, 5xx, timeouts), with jittered exponential backoff "
-            "that honours `Retry-After`.",
+            "Retries of a failed request (429, 5xx, dropped connections, timeouts) when no "
+            "`deadline_s` is set, with jittered exponential backoff that honours `Retry-After`. "
+            "With `deadline_s`, these are retried until the deadline and this cap does not "
+            "apply; 400, 401, 403, 404 and certificate errors are never retried.",
             "max_retries: 5",
             default=3,
             ge=0,
