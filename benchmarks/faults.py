@@ -5,7 +5,11 @@
 1. Faults: 2,000 items at concurrency 32 through ~15% injected faults (429 with
    Retry-After, 500/503, dropped connections, answers stalled past the timeout,
    garbled JSON), max_error_rate 5%: every item scored or excluded, never missing.
-2. Resume: a run SIGKILLed mid-benchmark, then run again: the rerun's calls equal the
+2. Transient faults only (429 with Retry-After, 500/503, dropped connections, stalls), the
+   same 2,000 items at concurrency 32, no item allowed to go unanswered (max_error_rate 0)
+   and a deadline per answer (deadline_s): retried until answered, every item is scored and
+   the score and tier equal a fault-free run's on the same items.
+3. Resume: a run SIGKILLed mid-benchmark, then run again: the rerun's calls equal the
    items not answered before the kill (the response cache kept the rest).
 
 Each scenario runs `pytest --modelgate` in a subprocess, as CI would.
@@ -78,6 +82,48 @@ def faults(workdir: Path) -> dict[str, object]:
         }
 
 
+TRANSIENT = {"429": 0.05, "503": 0.03, "500": 0.03, "drop": 0.03, "slow": 0.01}
+
+
+def until_deadline(workdir: Path) -> dict[str, object]:
+    write_jsonl(workdir / "data.jsonl", mcq_rows(2000, correct=500))
+    gate = GATE.replace("max_error_rate: 0.05", "max_error_rate: 0").replace(
+        "max_retries: 6}}", "max_retries: 6, deadline_s: 120}}"
+    )
+    outcome = {}
+    for name, faults in (("fault-free", {}), ("faulty", TRANSIENT)):
+        with OpenAIServer(faults=faults, fault_seed=11, slow_s=1.5) as server:
+            (workdir / f"{name}.gate.yaml").write_text(
+                gate.format(url=server.base_url, concurrency=32)
+            )
+            started = time.perf_counter()
+            done = subprocess.run(
+                pytest_command(
+                    f"{name}.gate.yaml", "--modelgate-no-cache", "--modelgate-report", name
+                ),
+                cwd=workdir,
+                capture_output=True,
+                check=False,
+            )
+            seconds = time.perf_counter() - started
+            data = json.loads((workdir / f"{name}/results.json").read_text())
+            bench = data["benchmarks"]["toy"]
+            outcome[name] = (bench, data["release"], done.returncode, server, seconds)
+    clean, faulty = outcome["fault-free"], outcome["faulty"]
+    return {
+        "items": 2000,
+        "faults injected (faulty run)": sum(faulty[3].injected.values()),
+        "by kind": ", ".join(f"{k} {v}" for k, v in sorted(faulty[3].injected.items())),
+        "requests seen (faulty run)": len(faulty[3].requests),
+        "scored: fault-free / faulty": f"{clean[0]['n']} / {faulty[0]['n']}",
+        "errors: fault-free / faulty": f"{clean[0]['errors']} / {faulty[0]['errors']}",
+        "score: fault-free / faulty": f"{clean[0]['score']} / {faulty[0]['score']}",
+        "tier: fault-free / faulty": f"{clean[1]['tier']} / {faulty[1]['tier']}",
+        "pytest exit: fault-free / faulty": f"{clean[2]} / {faulty[2]}",
+        "wall s: fault-free / faulty": f"{clean[4]:.1f} / {faulty[4]:.1f}",
+    }
+
+
 def resume(workdir: Path) -> dict[str, object]:
     write_jsonl(workdir / "data.jsonl", mcq_rows(1000, correct=300))
     with OpenAIServer(latency_s=0.01) as server:
@@ -110,7 +156,8 @@ def resume(workdir: Path) -> dict[str, object]:
 
 
 def main() -> None:
-    for name, scenario in (("faults", faults), ("resume", resume)):
+    scenarios = (("faults", faults), ("until the deadline", until_deadline), ("resume", resume))
+    for name, scenario in scenarios:
         with tempfile.TemporaryDirectory() as tmp:
             figures = scenario(Path(tmp))
         print(f"\n### {name}\n\n| figure | value |\n|---|---|")
