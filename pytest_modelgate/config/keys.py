@@ -17,7 +17,7 @@ from pytest_modelgate.config.benchmark_keys import (
     THRESHOLD,
 )
 from pytest_modelgate.config.key import Key, Section, amount
-from pytest_modelgate.config.model_keys import MODEL, PRICES, RATE_LIMIT
+from pytest_modelgate.config.model_keys import LM_EVAL_FIGURE, MODEL, PRICES, RATE_LIMIT
 
 SCHEMA_VERSION = 1
 ECOSYSTEM = "ecosystem"  # a reference: the riskiest baseline that has the benchmark
@@ -255,21 +255,7 @@ BASELINE = Section(
             "tasks: {cyber-mcq: wmdp_cyber}",
             default={},
         ),
-        Key(
-            "metric",
-            "str",
-            "With an lm-eval `results`: which metric to read, as lm-eval names it (`acc`, "
-            "`acc_norm`, `exact_match`, ...). Default: `acc`, else `exact_match`; every report "
-            "names the one used.",
-            "metric: acc_norm",
-        ),
-        Key(
-            "filter",
-            "str",
-            "With an lm-eval `results`: which filter's figures to read (`none`, "
-            "`strict-match`, `flexible-extract`, ...). Default: `none`, else the task's first.",
-            "filter: strict-match",
-        ),
+        *LM_EVAL_FIGURE,
     ),
     exactly_one=("results", "scores"),
 )

@@ -4,6 +4,26 @@ from __future__ import annotations
 
 from pytest_modelgate.config.key import Key, Section, amount
 
+# Which figures of an lm-eval file to read: for an imported candidate and for a baseline.
+LM_EVAL_FIGURE = (
+    Key(
+        "metric",
+        "str",
+        "With an lm-eval `results`: which metric to read, as lm-eval names it (`acc`, "
+        "`acc_norm`, `exact_match`, ...). Default: `acc`, else `exact_match`; every report "
+        "names the one used.",
+        "metric: acc_norm",
+    ),
+    Key(
+        "filter",
+        "str",
+        "With an lm-eval `results`: which filter's figures to read (`none`, "
+        "`strict-match`, `flexible-extract`, ...). Default: `none`, else the task's first.",
+        "filter: strict-match",
+    ),
+)
+
+
 MODEL = Section(
     "model",
     (
@@ -134,21 +154,7 @@ MODEL = Section(
             "tasks: {cyber-mcq: wmdp_cyber}",
             default={},
         ),
-        Key(
-            "metric",
-            "str",
-            "With an lm-eval `results`: which metric to read, as lm-eval names it (`acc`, "
-            "`acc_norm`, `exact_match`, ...). Default: `acc`, else `exact_match`; every report "
-            "names the one used.",
-            "metric: acc_norm",
-        ),
-        Key(
-            "filter",
-            "str",
-            "With an lm-eval `results`: which filter's figures to read (`none`, "
-            "`strict-match`, `flexible-extract`, ...). Default: `none`, else the task's first.",
-            "filter: strict-match",
-        ),
+        *LM_EVAL_FIGURE,
         Key(
             "options",
             "mapping",
