@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from conftest import mcq_rows, write_jsonl
 
-from pytest_modelgate.run.progress import Progress
+from pytest_modelgate.run.progress import Progress, RunProgress
 
 
 class Clock:
@@ -80,3 +80,45 @@ def test_a_gate_run_shows_progress_unless_quiet(pytester, model_server, write_ga
     quiet = pytester.runpytest("--modelgate", "-q")
     quiet.assert_outcomes(passed=2)
     assert "modelgate toy" not in quiet.stdout.str()
+
+
+def test_the_whole_run_shows_benchmarks_done_and_its_time_left():
+    """With several benchmarks to evaluate, each line also tells the whole run's progress:
+    here 300 answers planned over 3 benchmarks, one done (100 answers in 10 s)."""
+    clock, lines = Clock(), []
+    run = RunProgress(300, 3, clock=clock)
+    first = Progress(
+        "a[candidate]", 100, write_line=lines.append, interval_s=10, clock=clock, run=run
+    )
+    clock.now = 10.0
+    first.update(100, 100, 0, 0)
+    first.finish()
+    second = Progress(
+        "b[candidate]", 100, write_line=lines.append, interval_s=10, clock=clock, run=run
+    )
+    clock.now = 20.0
+    second.update(50, 50, 0, 0)
+    # 150 answers in 20 s: the 150 left take 20 s more.
+    assert lines[-1].endswith("ETA 10 s; run: 1/3 benchmarks, ETA 20 s")
+    assert lines[-2].endswith("done in 10.0 s; run: 1/3 benchmarks, ETA 20 s")
+
+
+def test_a_run_of_several_benchmarks_counts_them_and_a_k_selection_counts_only_its_own(
+    pytester, model_server, write_gate
+):
+    server = model_server()
+    write_jsonl(pytester.path / "data/mcq.jsonl", mcq_rows(30, correct=10))
+    second = GATE.rstrip("\n") + (
+        "\n      toy2:\n        dataset: data/mcq.jsonl\n        format: mcq\n"
+        "        scorer: choice\n        thresholds: [{{above: 0.9, tier: critical}}]\n"
+    )
+    write_gate(second.format(url=server.base_url))
+    result = pytester.runpytest("--modelgate", "--modelgate-no-cache")
+    result.stdout.fnmatch_lines(
+        [
+            "modelgate toy[[]candidate[]]: 30/30 answers, *, done in *; run: 1/2 benchmarks, ETA *",
+            "modelgate toy2[[]candidate[]]: 30/30 answers, *, done in *; run: 2/2 benchmarks, ETA 0 s",
+        ]
+    )
+    one = pytester.runpytest("--modelgate", "--modelgate-no-cache", "-k", "toy2")
+    assert "; run:" not in one.stdout.str()  # one benchmark selected: its own line says it all

@@ -134,6 +134,7 @@ class ModelgateReporter:
         tr = self.config.pluginmanager.get_plugin("terminalreporter")
         if state.settings.plan or not state.loaded or tr is None:
             return
+        state.expect(session.items)
         from pytest_modelgate.run.plan import resolution_warnings
 
         for line in resolution_warnings(list(state.loaded.values()), state.settings.models):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +19,7 @@ from pytest_modelgate.run.records import DomainResult
 if TYPE_CHECKING:
     from pytest_modelgate.models.cache import ResponseCache
     from pytest_modelgate.models.providers.replay import ResponseRecorder
-    from pytest_modelgate.run.progress import Progress
+    from pytest_modelgate.run.progress import Progress, RunProgress
 
 
 class ModelgateSession:
@@ -33,6 +33,7 @@ class ModelgateSession:
         self._temp_dirs: list[Path] = []  # work dirs made without pytest's cache; removed at close
         self.cache: ResponseCache | None = None
         self.recorder: ResponseRecorder | None = None
+        self.run_progress: RunProgress | None = None  # set by expect(), after collection
         # Every file written and line printed goes through it; gate files add their secrets.
         self.redact = Redactor(environment_secrets())
 
@@ -99,10 +100,40 @@ class ModelgateSession:
 
         def make(label: str, total: int) -> Progress:
             return Progress(
-                label, total, write_line=write_line, rewrite=rewrite if tr.isatty else None
+                label,
+                total,
+                write_line=write_line,
+                rewrite=rewrite if tr.isatty else None,
+                run=self.run_progress,
             )
 
         return make
+
+    def expect(self, items: Sequence[Any]) -> None:
+        """The benchmarks the collected items will query a model for: with more than one, the
+        progress line also tells the whole run's (benchmarks done, time left)."""
+        from pytest_modelgate.run.progress import RunProgress
+
+        planned: dict[tuple[Path, str, str], int] = {}
+        for item in items:
+            loaded, model = getattr(item, "loaded", None), getattr(item, "model", None)
+            if not isinstance(loaded, LoadedGate) or model is None:
+                continue
+            domain = getattr(item, "domain", None)
+            names = (
+                [getattr(item, "benchmark", None)]
+                if domain is None
+                else [b.name for d in loaded.gate.domains if d.name == domain for b in d.benchmarks]
+            )
+            for bench in loaded.gate.benchmarks():
+                dataset = loaded.datasets.get(bench.name)
+                asked = loaded.gate.models[model].provider != "static"
+                if bench.name in names and dataset is not None and asked:
+                    planned[(loaded.gate.path, bench.name, model)] = (
+                        len(dataset.items) * bench.epochs
+                    )
+        if len(planned) > 1:
+            self.run_progress = RunProgress(sum(planned.values()), len(planned))
 
     def controller_run(self) -> GateRun:
         """The xdist controller's run: it only receives results, it queries nothing."""
