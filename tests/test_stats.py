@@ -696,3 +696,18 @@ def test_t_quantile_in_the_far_tail_holm_reaches():
     assert t_quantile(0.975, 1) == pytest.approx(math.tan(math.pi * 0.475), rel=1e-12)
     assert t_quantile(0.995, 2) == pytest.approx(9.925, abs=0.0005)
     assert t_quantile(0.975, 100_000) == pytest.approx(1.95997, abs=1e-4)
+
+
+def test_a_pairing_on_some_of_the_baselines_items_says_so():
+    """The reference score of a paired comparison is the shared items' mean: when that is not
+    the whole baseline file, the source says how many items and what the file's own score is."""
+    from pytest_modelgate.decide.comparisons import Evidence, compare
+
+    baseline = Evidence("peer (results.json)", 0.5, 4, {"a": 1.0, "b": 0.0, "c": 1.0, "d": 0.0})
+    subset = compare(Evidence("cand", 1.0, 2, {"a": 1.0, "c": 1.0}), baseline, 0.95)
+    assert subset.reference == 1.0
+    assert subset.reference_source == (
+        "peer (results.json); paired on 2 of 4 items, the file's own score is 0.500"
+    )
+    whole = compare(Evidence("cand", 0.5, 4, dict(baseline.items)), baseline, 0.95)
+    assert whole.reference_source == "peer (results.json)"

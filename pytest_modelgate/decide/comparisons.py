@@ -97,7 +97,7 @@ def compare(
             seed=seed,
         )
         ref_score = sum(reference.items[i] for i in ids) / len(ids)
-        return Comparison(ref_score, reference.source, PAIRED, diff, reference.name)
+        return Comparison(ref_score, _paired_source(reference, ids), PAIRED, diff, reference.name)
     if candidate.items is not None:
         ids = list(candidate.items)
         diff = stats.unpaired_difference(
@@ -136,11 +136,24 @@ def _compare_sequential(
             )
         paired = [reference.items[i] for i in ids]
         diff = sequential.paired_sequence(values, paired, confidence, horizon=horizon)
-        return Comparison(sum(paired) / len(ids), reference.source, PAIRED, diff, reference.name)
+        source = _paired_source(reference, ids)
+        return Comparison(sum(paired) / len(ids), source, PAIRED, diff, reference.name)
     diff = sequential.unpaired_sequence(
         values, reference.score, reference.n, confidence, horizon=horizon
     )
     return Comparison(reference.score, reference.source, UNPAIRED, diff, reference.name)
+
+
+def _paired_source(reference: Evidence, ids: Sequence[str]) -> str:
+    """The reference's source; when the pairing uses only some of its items, the reference
+    score is theirs, not the file's, and the source says so."""
+    assert reference.items is not None
+    if len(ids) == len(reference.items):
+        return reference.source
+    return (
+        f"{reference.source}; paired on {len(ids)} of {len(reference.items)} items, the "
+        f"file's own score is {reference.score:.3f}"
+    )
 
 
 def riskiest(baselines: Mapping[str, Evidence], higher_is_safer: bool) -> str:
