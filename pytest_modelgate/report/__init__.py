@@ -13,7 +13,12 @@ from pytest_modelgate.config.ladders import Ladder
 from pytest_modelgate.decide.thresholds import Verdict
 from pytest_modelgate.decide.tiers import Outcome
 from pytest_modelgate.models.calls import widen
-from pytest_modelgate.results.document import build_results, iso_span
+from pytest_modelgate.results.document import (
+    build_results,
+    file_provenance,
+    iso_span,
+    provenance_line,
+)
 from pytest_modelgate.run.engine import GateRun
 from pytest_modelgate.run.loading import LoadedGate
 from pytest_modelgate.run.records import BenchmarkResult, DomainResult
@@ -98,8 +103,12 @@ def assemble(
             and not ladder.exceeds(tier, allowed)
         )
         release = {"tier": tier, "allowed": allowed, "passed": passed, "complete": complete}
+        candidate = run.models.describe(gates[0], model)
+        imported = gates[0].gate.models[model].results
+        if imported is not None:  # where the candidate's figures come from
+            candidate["results_file"] = file_provenance(imported)
         results = build_results(
-            candidate=run.models.describe(gates[0], model),
+            candidate=candidate,
             release=release,
             domains={
                 n: {"tier": d.tier, "allowed": d.allowed, "passed": d.passed, "errors": d.errors}
@@ -111,7 +120,11 @@ def assemble(
             decision=policy.decision,
             multiplicity=policy.multiplicity,
             baselines={
-                name: {"source": b.source, "results": str(b.results) if b.results else None}
+                name: {
+                    "source": b.source,
+                    "results": str(b.results) if b.results else None,
+                    **({"provenance": file_provenance(b.results)} if b.results else {}),
+                }
                 for g in gates
                 for name, b in g.gate.baselines.items()
             },
@@ -277,6 +290,22 @@ def evaluation_notes(report: ModelReport) -> list[str]:
                 f"{name}: {b.tally.abstained} items could not be scored and were left out "
                 "(e.g. no consistent belief to lie against)"
             )
+    return notes
+
+
+def source_notes(report: ModelReport) -> list[tuple[str, str, str]]:
+    """(what, name, where from) for every imported figure: the candidate's results file, and
+    each baseline with its source and, for a file, its sha256 and the tool that wrote it."""
+    res = report.results
+    notes = []
+    imported = res["candidate"].get("results_file")
+    if imported:
+        notes.append(("candidate", report.model, f"imported from {provenance_line(imported)}"))
+    for name, b in res.get("baselines", {}).items():
+        text = b.get("source") or "no source given"
+        if b.get("provenance"):
+            text += f" ({provenance_line(b['provenance'])})"
+        notes.append(("baseline", name, text))
     return notes
 
 

@@ -20,6 +20,7 @@ from pytest_modelgate.report import (
     evaluation_notes,
     exclusion_notes,
     rows,
+    source_notes,
     spend_line,
     verdict_line,
 )
@@ -119,8 +120,8 @@ def _report(report: ModelReport, item_details: ItemDetails | None) -> str:
     notes += [f"<li>{_e(n)}</li>" for n in evaluation_notes(report)]
     notes.append(f"<li>{_e(spend_line(report))}</li>")
     notes += [
-        f"<li>baseline <b>{_e(name)}</b>: {_e(b.get('source') or 'no source given')}</li>"
-        for name, b in res.get("baselines", {}).items()
+        f"<li>{what} <b>{_e(name)}</b>: {_e(text)}</li>"
+        for what, name, text in source_notes(report)
     ]
     out.append(f'<ul class="notes">{"".join(notes)}</ul>' if notes else "")
     out.append(

@@ -12,6 +12,7 @@ from pytest_modelgate.report import (
     evaluation_notes,
     exclusion_notes,
     rows,
+    source_notes,
     spend_line,
     verdict_line,
 )
@@ -76,8 +77,7 @@ def render_markdown(reports: Sequence[ModelReport]) -> str:
             parts.append(f"- excluded: {note}")
         parts.extend(f"- {note}" for note in evaluation_notes(report))
         parts.append(f"- {spend_line(report)}")
-        for name, b in report.results.get("baselines", {}).items():
-            parts.append(f"- baseline **{name}**: {b.get('source') or 'no source given'}")
+        parts.extend(f"- {what} **{name}**: {text}" for what, name, text in source_notes(report))
         parts.append("")
         parts.append(
             f"Intervals at {confidence:.0%} confidence; decision: "

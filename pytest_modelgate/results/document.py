@@ -6,6 +6,7 @@ on; add keys freely, never rename or drop one.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Collection, Mapping, Sequence
@@ -133,6 +134,44 @@ def write_text(path: Path, text: str) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)  # readers never see half a file
+
+
+def file_provenance(path: Path) -> dict[str, Any]:
+    """Where imported figures come from: the file, its sha256, and the tool (and version) that
+    wrote it, as far as the file says. Never raises: a file that cannot be read says so."""
+    info: dict[str, Any] = {"file": str(path), "sha256": None, "tool": None, "tool_version": None}
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        return {**info, "error": exc.strerror}
+    info["sha256"] = hashlib.sha256(raw).hexdigest()
+    if raw.startswith(b"PK\x03\x04"):
+        return {**info, "tool": "inspect"}  # an .eval archive
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except ValueError:  # JSON Lines: lm-eval samples
+        return {**info, "tool": "lm-eval"} if Path(path).suffix == ".jsonl" else info
+    if isinstance(data, dict) and data.get("schema") == RESULTS_SCHEMA:
+        return {**info, "tool": "pytest-modelgate", "tool_version": data.get("modelgate_version")}
+    if isinstance(data, dict) and isinstance(data.get("eval"), dict):
+        packages = data["eval"].get("packages")
+        version = packages.get("inspect_ai") if isinstance(packages, dict) else None
+        return {**info, "tool": "inspect", "tool_version": version}
+    if isinstance(data, dict) and "results" in data:
+        return {**info, "tool": "lm-eval", "tool_version": data.get("lm_eval_version")}
+    if isinstance(data, list):
+        return {**info, "tool": "lm-eval"}
+    return info
+
+
+def provenance_line(info: Mapping[str, Any]) -> str:
+    """``file x.json, sha256 0123456789ab, lm-eval 0.4.13`` for the reports."""
+    parts = [f"file {info['file']}"]
+    if info.get("sha256"):
+        parts.append(f"sha256 {info['sha256'][:12]}")
+    if info.get("tool"):
+        parts.append(" ".join(str(x) for x in (info["tool"], info.get("tool_version")) if x))
+    return ", ".join(parts)
 
 
 def load_baseline(
