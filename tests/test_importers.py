@@ -8,6 +8,7 @@ aggregate (unpaired)."""
 from __future__ import annotations
 
 import copy
+import hashlib
 import importlib.util
 import json
 import shutil
@@ -696,3 +697,43 @@ def test_a_document_held_twice_turns_pairing_off_and_says_why(tmp_path):
     found = load(samples_file(tmp_path, rows))["toy"]
     assert (found.items, found.n, found.score) == (None, 3, pytest.approx(2 / 3))  # unpaired
     assert "pairing off: the document at" in found.source and ":1 appears again at" in found.source
+
+
+def test_every_report_says_where_imported_figures_come_from(pytester, write_gate):
+    """The imported candidate and each file baseline: file, sha256, the tool and its version."""
+    shutil.copy(REAL_LM / f"results_{REAL_DATE}.json", pytester.path / "cand.json")
+    shutil.copytree(REAL_INSPECT, pytester.path / "inspect")
+    write_gate(
+        """
+        version: 1
+        policy: {ladder: meta-frontier, allowed: moderate}
+        models:
+          candidate: {provider: static, results: cand.json}
+        baselines:
+          peer: {results: inspect/toy_colors.json, tasks: {toy_mcq: toy_colors}}
+        domains:
+          d:
+            benchmarks:
+              toy_mcq:
+                thresholds:
+                  - {above: peer, margin: 0.5, tier: high}
+        """
+    )
+    pytester.runpytest("--modelgate", "--modelgate-report", "out")
+    data = json.loads((pytester.path / "out/results.json").read_text())
+    sha = hashlib.sha256((pytester.path / "cand.json").read_bytes()).hexdigest()
+    assert data["candidate"]["results_file"] == {
+        "file": "cand.json",
+        "sha256": sha,
+        "tool": "lm-eval",
+        "tool_version": data["candidate"]["results_file"]["tool_version"],
+    }
+    peer = data["baselines"]["peer"]["provenance"]
+    assert (peer["tool"], len(peer["sha256"])) == ("inspect", 64)
+    summary = (pytester.path / "out/summary.md").read_text()
+    assert (
+        f"- candidate **candidate**: imported from file cand.json, sha256 {sha[:12]}, lm-eval"
+        in summary
+    )
+    assert "- baseline **peer**: no source given (file inspect/toy_colors.json, sha256 " in summary
+    assert f"sha256 {sha[:12]}" in (pytester.path / "out/report.html").read_text()

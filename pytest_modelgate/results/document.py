@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -137,9 +138,11 @@ def write_text(path: Path, text: str) -> None:
 
 
 def file_provenance(path: Path) -> dict[str, Any]:
-    """Where imported figures come from: the file, its sha256, and the tool (and version) that
-    wrote it, as far as the file says. Never raises: a file that cannot be read says so."""
-    info: dict[str, Any] = {"file": str(path), "sha256": None, "tool": None, "tool_version": None}
+    """Where imported figures come from: the file (relative to the working directory when
+    inside it), its sha256, and the tool (and version) that wrote it, as far as the file says.
+    Never raises: a file that cannot be read says so."""
+    shown = os.path.relpath(path) if Path(path).is_relative_to(Path.cwd()) else str(path)
+    info: dict[str, Any] = {"file": shown, "sha256": None, "tool": None, "tool_version": None}
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
