@@ -298,3 +298,17 @@ def test_concurrent_runs_do_not_disturb_each_other():
 def test_a_command_killed_by_a_signal_says_which(sig):
     done = python(f"import os\nos.kill(os.getpid(), {sig})")
     assert done.returncode == -sig and done.reason.startswith(f"killed by signal {sig} (")
+
+
+def test_a_task_dir_lists_the_same_on_every_run():
+    """No clock and no count of /tmp's entries in `ls -la`: a model at temperature 0 sees the
+    same first observation every run, so its answers repeat and a resumed run finds them."""
+    listings = []
+    for _ in range(2):
+        with workdir({"readme.txt": "hello", "logs/app.log": "x"}) as path:
+            done = run(["ls", "-la", "--time-style=full-iso"], path, Limits())
+            assert done.ok, done.stderr
+            listings.append(done.stdout)
+        time.sleep(1.1)  # a second apart: a clock in the listing would show
+    assert listings[0] == listings[1]
+    assert "2000-01-01" in listings[0]

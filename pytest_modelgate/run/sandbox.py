@@ -98,18 +98,32 @@ def _probe() -> Containment:
 # --- work dirs ----------------------------------------------------------------------
 
 
+# What the task starts with carries one fixed time (2000-01-01 UTC), in a parent of its own:
+# ``ls -la`` then reads the same on every run (no clock, no count of /tmp's entries in it),
+# so a model at temperature 0 answers alike and a resumed run finds its answers cached.
+SEED_TIME = 946_684_800
+
+
 @contextmanager
 def workdir(files: Mapping[str, str] | None = None) -> Iterator[Path]:
     """A fresh temporary directory seeded with ``files``, always removed afterwards."""
-    path = Path(tempfile.mkdtemp(prefix="modelgate-sandbox-"))
+    base = Path(tempfile.mkdtemp(prefix="modelgate-sandbox-"))
+    path = base / "task"
     try:
+        path.mkdir(mode=0o700)
         for name, text in (files or {}).items():
             target = path / PurePosixPath(name)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text)
+        base.chmod(0o755)  # the task dir may be handed to nobody, who must reach it
+        for root, dirs, names in os.walk(path, topdown=False):
+            for name in (*names, *dirs):
+                os.utime(os.path.join(root, name), (SEED_TIME, SEED_TIME))
+        for directory in (path, base):
+            os.utime(directory, (SEED_TIME, SEED_TIME))
         yield path
     finally:
-        _remove(path)
+        _remove(base)
 
 
 def _remove(path: Path) -> None:
