@@ -649,6 +649,13 @@ def test_a_gate_reads_the_metric_it_names_and_refuses_one_the_file_lacks(pyteste
     assert bench["thresholds"][0]["reference"] == 0.7  # acc_norm, not acc (0.4)
     assert "aggregate acc_norm" in bench["thresholds"][0]["reference_source"]
     result.assert_outcomes(passed=2)  # toy_bleu, no gate's benchmark, is never read
+    verbose = pytester.runpytest("--modelgate", "-v")
+    verbose.stdout.fnmatch_lines(
+        [
+            "modelgate: release.gate.yaml: baselines.peer.results: tasks no benchmark of this "
+            "gate file asks for, not read: toy_bleu"
+        ]
+    )
     write_gate(gate.format(date=DATE, metric="acc_mutual_info"))
     result = pytester.runpytest("--modelgate")
     assert result.ret == 2

@@ -139,6 +139,10 @@ class ModelgateReporter:
 
         for line in resolution_warnings(list(state.loaded.values()), state.settings.models):
             tr.write_line(f"modelgate warning: {line}", yellow=True)
+        if self.config.get_verbosity() > 0:
+            for loaded in state.loaded.values():
+                for note in loaded.notes:
+                    tr.write_line(f"modelgate: {loaded.gate.path.name}: {note}")
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: Any) -> Any:

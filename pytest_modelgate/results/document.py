@@ -183,13 +183,15 @@ def load_baseline(
     tasks: Mapping[str, str] | None = None,
     wanted: Collection[str] | None = None,
     measure: tuple[str | None, str | None] = (None, None),
+    ignored: list[str] | None = None,
 ) -> dict[str, Evidence | None]:
     """Per-benchmark evidence from a results file: ours (schema 1), an Inspect log (.eval or
     .json) or lm-evaluation-harness output (results_*.json, samples_*.jsonl), told apart by
     content. ``tasks`` maps a benchmark to its name in the file; without it each task counts
     for the benchmark of the same name, and only the ``wanted`` ones (the gate file's
     benchmarks) are read. ``measure`` is the (metric, filter) to read from lm-eval output
-    (None: its defaults). A benchmark that errored in our run maps to None."""
+    (None: its defaults). A benchmark that errored in our run maps to None. Tasks of the
+    file that were not read are added to ``ignored``."""
     from pytest_modelgate.results.importers import (
         by_benchmark,
         inspect_logs,
@@ -217,13 +219,13 @@ def load_baseline(
     except ValueError as exc:  # UnicodeDecodeError is one
         raise BaselineFileError(path, "", f"not valid JSON: {exc}") from None
     if lm_eval.is_lm_eval_results(data):
-        return dict(lm_eval.load_lm_eval_results(path, data, name, tasks, wanted, measure))
+        return dict(lm_eval.load_lm_eval_results(path, data, name, tasks, wanted, measure, ignored))
     _only_lm_eval(path, measure)
     if inspect_logs.is_inspect_log(data):
         return dict(inspect_logs.load_inspect_log(path, data, name, tasks))
     evidence = _our_results(path, data, name)
     return by_benchmark(
-        path, list(evidence), evidence.__getitem__, tasks, "benchmarks.{}".format, wanted
+        path, list(evidence), evidence.__getitem__, tasks, "benchmarks.{}".format, wanted, ignored
     )
 
 

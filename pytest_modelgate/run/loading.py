@@ -54,6 +54,7 @@ class LoadedGate:
     smoke: bool = False
     # model -> benchmark -> candidate evidence imported from a file (provider: static, results:)
     imported: dict[str, dict[str, Evidence | None]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # for verbose output
 
 
 def solver_name(bench: BenchmarkSpec) -> str:
@@ -73,13 +74,18 @@ def load(
     problems: list[Problem] = crossfile.model_problems(gate, models)
     selected = [gate.models[m] for m in models if m in gate.models]
     wanted = {b.name for b in gate.benchmarks()}  # a results file's other tasks are not read
+    notes: list[str] = []  # said with -v: what was read, and what was left unread
 
     baselines: dict[str, dict[str, Evidence]] = {}
     errored: dict[str, set[str]] = {}  # baseline -> benchmarks that errored in its run
     for b in gate.baselines.values():
         if b.results is not None:
             try:
-                found = load_baseline(b.results, b.name, b.tasks, wanted, (b.metric, b.filter))
+                ignored: list[str] = []
+                found = load_baseline(
+                    b.results, b.name, b.tasks, wanted, (b.metric, b.filter), ignored
+                )
+                notes += _ignored_note(f"baselines.{b.name}.results", ignored)
                 baselines[b.name] = {k: v for k, v in found.items() if v is not None}
                 errored[b.name] = {k for k, v in found.items() if v is None}
             except BaselineFileError as exc:
@@ -95,9 +101,11 @@ def load(
     for spec in selected:
         if spec.results is not None:
             try:
+                ignored = []
                 imported[spec.name] = load_baseline(
-                    spec.results, spec.name, spec.tasks, wanted, (spec.metric, spec.filter)
+                    spec.results, spec.name, spec.tasks, wanted, (spec.metric, spec.filter), ignored
                 )
+                notes += _ignored_note(f"models.{spec.name}.results", ignored)
                 readable[spec.name] = imported[spec.name]
             except BaselineFileError as exc:
                 problems.append(Problem(spec.results_line, f"models.{spec.name}.results", str(exc)))
@@ -137,5 +145,11 @@ def load(
     if problems:
         raise GateFileError(path, problems)
     return LoadedGate(
-        gate, datasets, baselines, scorers, smoke=limit is not None, imported=imported
+        gate, datasets, baselines, scorers, smoke=limit is not None, imported=imported, notes=notes
     )
+
+
+def _ignored_note(key: str, ignored: list[str]) -> list[str]:
+    if not ignored:
+        return []
+    return [f"{key}: tasks no benchmark of this gate file asks for, not read: {', '.join(ignored)}"]

@@ -27,14 +27,18 @@ def by_benchmark(
     tasks: Mapping[str, str] | None,
     where: Callable[[str], str],
     wanted: Collection[str] | None = None,
+    ignored: list[str] | None = None,
 ) -> dict[str, T]:
     """``{benchmark: build(task)}``. With ``tasks`` ({benchmark: task in the file}) only
     those tasks are read; without it every task the gate file wants (``wanted``: its
     benchmarks; None: all), under its own name - a task no gate asks for is never read, so
     it cannot refuse the file. ``where(task)`` is the file's key of a task, for the error
-    when one is missing."""
+    when one is missing. The tasks left unread are added to ``ignored``, for verbose output."""
     if not tasks:
-        return {t: build(t) for t in available if wanted is None or t in wanted}
+        skipped = [t for t in available if wanted is not None and t not in wanted]
+        if ignored is not None:
+            ignored.extend(skipped)
+        return {t: build(t) for t in available if t not in skipped}
     built: dict[str, T] = {}
     chosen = {}
     for bench, wanted in tasks.items():

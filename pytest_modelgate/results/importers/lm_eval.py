@@ -53,6 +53,7 @@ def load_lm_eval_results(
     tasks: Mapping[str, str] | None,
     wanted: Collection[str] | None = None,
     measure: tuple[str | None, str | None] = (None, None),
+    ignored: list[str] | None = None,
 ) -> dict[str, Evidence]:
     results = data["results"]
     listed, subtasks = data.get("groups"), data.get("group_subtasks")
@@ -90,7 +91,7 @@ def load_lm_eval_results(
             )
         return evidence
 
-    return by_benchmark(path, available, build, tasks, lambda t: f"results.{t}", wanted)
+    return by_benchmark(path, available, build, tasks, lambda t: f"results.{t}", wanted, ignored)
 
 
 def load_lm_eval_samples(
