@@ -744,3 +744,8 @@ def test_every_report_says_where_imported_figures_come_from(pytester, write_gate
     )
     assert "- baseline **peer**: no source given (file inspect/toy_colors.json, sha256 " in summary
     assert f"sha256 {sha[:12]}" in (pytester.path / "out/report.html").read_text()
+    junit = (pytester.path / "out/junit.xml").read_text()
+    assert (
+        f'name="candidate.candidate" value="imported from file cand.json, sha256 {sha[:12]}'
+        in junit
+    )

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from junit_xml import TestCase, TestSuite, to_xml_report_string
 
 from pytest_modelgate.decide.thresholds import Verdict
-from pytest_modelgate.report import ModelReport, spend_line, verdict_line
+from pytest_modelgate.report import ModelReport, source_notes, spend_line, verdict_line
 
 
 def render_junit(reports: Sequence[ModelReport]) -> str:
@@ -65,6 +65,8 @@ def render_junit(reports: Sequence[ModelReport]) -> str:
                 properties={
                     **{k: str(v) for k, v in report.release.items()},
                     "spend": spend_line(report),
+                    # where imported figures come from: file, sha256, tool and version
+                    **{f"{what}.{name}": text for what, name, text in source_notes(report)},
                 },
             )
         )
