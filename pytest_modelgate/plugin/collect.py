@@ -91,6 +91,12 @@ class BenchmarkNode(pytest.Collector):
 
 class _GateItem(pytest.Item):
     line = 0
+    loaded: LoadedGate
+    model: str
+
+    def evaluates(self) -> list[str]:
+        """The benchmarks this item has evaluated (for the whole run's progress)."""
+        raise NotImplementedError
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
         return self.path, self.line - 1 if self.line else None, self.nodeid.split("::", 1)[-1]
@@ -115,6 +121,9 @@ class ThresholdItem(_GateItem):
             model,
         )
         self.line = line
+
+    def evaluates(self) -> list[str]:
+        return [self.benchmark]
 
     def setup(self) -> None:
         # Querying the model happens here: a model that cannot answer is an ERROR, never a pass.
@@ -159,6 +168,11 @@ class DomainItem(_GateItem):
         super().__init__(**kwargs)
         self.loaded, self.domain, self.model = loaded, domain, model
         self.line = next(d.line for d in loaded.gate.domains if d.name == domain)
+
+    def evaluates(self) -> list[str]:
+        return [
+            b.name for d in self.loaded.gate.domains if d.name == self.domain for b in d.benchmarks
+        ]
 
     def setup(self) -> None:
         result = _state(self).domain(self.loaded, self.domain, self.model)

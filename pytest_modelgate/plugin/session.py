@@ -116,19 +116,14 @@ class ModelgateSession:
 
         planned: dict[tuple[Path, str, str], int] = {}
         for item in items:
-            loaded, model = getattr(item, "loaded", None), getattr(item, "model", None)
-            if not isinstance(loaded, LoadedGate) or model is None:
+            if not hasattr(item, "evaluates"):  # not a gate's item
                 continue
-            domain = getattr(item, "domain", None)
-            names = (
-                [getattr(item, "benchmark", None)]
-                if domain is None
-                else [b.name for d in loaded.gate.domains if d.name == domain for b in d.benchmarks]
-            )
+            loaded, model = item.loaded, item.model
+            if loaded.gate.models[model].provider == "static":
+                continue  # imported or published figures: no model is asked
             for bench in loaded.gate.benchmarks():
                 dataset = loaded.datasets.get(bench.name)
-                asked = loaded.gate.models[model].provider != "static"
-                if bench.name in names and dataset is not None and asked:
+                if bench.name in item.evaluates() and dataset is not None:
                     planned[(loaded.gate.path, bench.name, model)] = (
                         len(dataset.items) * bench.epochs
                     )
