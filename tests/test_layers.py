@@ -27,6 +27,7 @@ LAZY: dict[tuple[str, str], str] = {
     ("plugin", "plugin.xdist"): _START_UP,
     ("plugin", "plugin.session"): _START_UP,
     ("plugin", "plugin.collect"): _START_UP,
+    ("plugin", "plugin.shards"): _START_UP,
     ("plugin", "run.plan"): _START_UP,
     ("plugin", "report"): _START_UP,
     ("plugin", "report.markdown"): _START_UP,

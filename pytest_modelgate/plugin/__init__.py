@@ -31,6 +31,10 @@ _HELP = {
     "modelgate_no_cache": "neither read nor write the response cache",
     "modelgate_cache_reuse": "also serve answers cached by earlier runs that finished "
     "(development only: a release run asks the model again, resuming only an unfinished run)",
+    "modelgate_shard": "evaluate shard K of N of every benchmark's items and write partial "
+    "results into --modelgate-report DIR; decides nothing (gate items are skipped)",
+    "modelgate_merge": "decide the gates from the partials of all N shard runs (each DIR holds "
+    "a modelgate-partial.json, or is one) and write the reports; queries no model",
 }
 
 
@@ -49,8 +53,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                 flag, action="store_true", dest=option, default=None, help=_HELP[option]
             )
             parser.addini(key, _HELP[option], type="bool", default=False)
+        elif kind == "paths":
+            group.addoption(
+                flag, dest=option, nargs="+", default=None, metavar="DIR", help=_HELP[option]
+            )
+            parser.addini(key, _HELP[option], type="args", default=[])
         else:
-            metavar = {"int": "N", "path": "PATH"}.get(kind, "NAME")
+            metavar = {"int": "N", "path": "PATH", "shard": "K/N"}.get(kind, "NAME")
             group.addoption(flag, dest=option, default=None, metavar=metavar, help=_HELP[option])
             parser.addini(key, _HELP[option], default="")
 
@@ -69,6 +78,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
     if settings.plan and config.getoption("numprocesses", None):
         raise pytest.UsageError("--modelgate-plan queries nothing: run it without -n")
+    if settings.merge and config.getoption("numprocesses", None):
+        raise pytest.UsageError("--modelgate-merge queries nothing: run it without -n")
     distributed.configure(config)
     from pytest_modelgate.plugin.session import ModelgateSession
 
@@ -81,6 +92,7 @@ def pytest_configure(config: pytest.Config) -> None:
         for writer in [*builtin_reporters().values(), *_reporters(config).values()]:
             for stale in written_files(writer, settings.report_dir):
                 stale.unlink(missing_ok=True)
+        (settings.report_dir / "modelgate-partial.json").unlink(missing_ok=True)
     config.stash[SESSION_KEY] = ModelgateSession(config, settings)
     config.pluginmanager.register(ModelgateReporter(config), "modelgate-reporter")
 
@@ -111,6 +123,7 @@ class ModelgateReporter:
         self.distributed = distributed
         self.config = config
         self.reports: list[Any] = []
+        self.partial: Path | None = None  # a shard run's partial results file
         self._sent: set[Any] = set()  # on an xdist worker: results already shipped
 
     @property
@@ -131,6 +144,11 @@ class ModelgateReporter:
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         """Before spending anything: say which margins this n cannot resolve."""
         state = self.state
+        if state.settings.merge and not state.settings.plan:
+            from pytest_modelgate.plugin.shards import prepare_merge
+
+            prepare_merge(state, Path(str(self.config.rootpath)))
+            return  # a merge asks no model: no resolution warnings, no progress
         tr = self.config.pluginmanager.get_plugin("terminalreporter")
         if state.settings.plan or not state.loaded or tr is None:
             return
@@ -173,7 +191,12 @@ class ModelgateReporter:
         from pytest_modelgate.report import assemble
 
         try:
-            if state._run is not None:
+            if state.settings.shard:
+                from pytest_modelgate.plugin.shards import write_partial
+
+                self.partial = write_partial(state, Path(str(self.config.rootpath)))
+                self._note_shard_in_step_summary()
+            elif state._run is not None:
                 self.reports = assemble(
                     state.run,
                     list(state.loaded.values()),
@@ -208,10 +231,28 @@ class ModelgateReporter:
             with open(step_summary, "a", encoding="utf-8") as fh:
                 fh.write(redact(summary) + "\n")
 
+    def _note_shard_in_step_summary(self) -> None:
+        """A shard's job summary says plainly that it is no verdict."""
+        step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if step_summary and self.state.settings.shard:
+            k, n = self.state.settings.shard
+            with open(step_summary, "a", encoding="utf-8") as fh:
+                fh.write(
+                    f"modelgate shard {k}/{n}: partial results written, no release verdict "
+                    "(the merge job decides every gate on all items).\n"
+                )
+
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         cache = self.state.cache
         if cache is not None and cache.notice:
             terminalreporter.write_line(cache.notice, yellow=True)
+        if self.partial is not None and self.state.settings.shard:
+            k, n = self.state.settings.shard
+            terminalreporter.section("modelgate")
+            terminalreporter.write_line(
+                f"shard {k}/{n}: partial results written to {self.partial}; no release "
+                f"verdict here: merge all {n} shards with --modelgate-merge"
+            )
         if not self.reports:
             return
         from pytest_modelgate.report.terminal import render_terminal

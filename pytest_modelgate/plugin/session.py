@@ -14,6 +14,7 @@ from pytest_modelgate.config.specs import GateFileError, Problem
 from pytest_modelgate.plugin.settings import Settings
 from pytest_modelgate.run.engine import GateRun
 from pytest_modelgate.run.loading import LoadedGate, Registries, load
+from pytest_modelgate.run.merge import sharding_problems
 from pytest_modelgate.run.records import DomainResult
 
 if TYPE_CHECKING:
@@ -64,6 +65,7 @@ class ModelgateSession:
                 lambda result: self.config.hook.pytest_modelgate_benchmark_done(result=result),
                 cache=self._open_cache(work_dir if pytest_cache else None),
                 recorder=self._open_recorder(),
+                shard=self.settings.shard,
             )
             self._run.progress = self._progress_factory()
         return self._run
@@ -165,6 +167,10 @@ class ModelgateSession:
         if path not in self.loaded:
             loaded = load(path, self.registries, self.settings.models, limit=self.settings.limit)
             self.redact.add(gate_secrets(loaded.gate))
+            if self.settings.shard or self.settings.merge:
+                problems = sharding_problems(loaded.gate)
+                if problems:
+                    raise GateFileError(path, problems)
             self._check_same_ladder(loaded)
             self.loaded[path] = loaded
         return self.loaded[path]

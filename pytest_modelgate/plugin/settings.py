@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-# (option, ini key, kind, default). Kinds: flag, str, path, int.
+# (option, ini key, kind, default). Kinds: flag, str, path, int, shard (K/N), paths.
 OPTIONS: tuple[tuple[str, str, str, Any], ...] = (
     ("modelgate", "modelgate", "flag", False),
     ("modelgate_model", "modelgate_model", "str", "candidate"),
@@ -23,6 +23,8 @@ OPTIONS: tuple[tuple[str, str, str, Any], ...] = (
     ("modelgate_cache", "modelgate_cache", "path", None),
     ("modelgate_no_cache", "modelgate_no_cache", "flag", False),
     ("modelgate_cache_reuse", "modelgate_cache_reuse", "flag", False),
+    ("modelgate_shard", "modelgate_shard", "shard", None),
+    ("modelgate_merge", "modelgate_merge", "paths", None),
 )
 
 
@@ -42,6 +44,8 @@ class Settings:
     cache_dir: Path | None = None  # None: inside pytest's cache dir
     no_cache: bool = False
     cache_reuse: bool = False  # also serve answers of earlier runs that finished (development)
+    shard: tuple[int, int] | None = None  # (K, N): evaluate shard K of N, write a partial
+    merge: tuple[Path, ...] = ()  # partials (or folders holding one) to decide together
 
 
 def resolve_settings(
@@ -49,18 +53,23 @@ def resolve_settings(
 ) -> Settings:
     """``cli(name)`` is None when the flag was not given; ``ini(key)`` is "" when unset."""
     values: dict[str, Any] = {}
+    origins: dict[str, str] = {}
     for option, key, kind, default in OPTIONS:
         raw, origin = cli(option), f"--{option.replace('_', '-')}"
         if raw is None or raw is False:
             raw, origin = ini(key), f"ini key {key}"
+        origins[option] = origin
         values[option] = (
             default if raw in (None, "", False, []) else _convert(raw, kind, origin, rootdir)
         )
     models = tuple(m.strip() for m in str(values["modelgate_model"]).split(",") if m.strip())
     if not models:
         raise SettingsError("--modelgate-model: expected NAME[,NAME], got nothing")
+    shard, merge = values["modelgate_shard"], tuple(values["modelgate_merge"] or ())
+    _check_shard_and_merge(shard, merge, values, origins)
     return Settings(
-        enabled=bool(values["modelgate"]),
+        # A merge decides gates: it is a gate run even without --modelgate.
+        enabled=bool(values["modelgate"]) or bool(merge),
         models=models,
         report_dir=values["modelgate_report"],
         record_baseline=values["modelgate_record_baseline"],
@@ -70,7 +79,38 @@ def resolve_settings(
         cache_dir=values["modelgate_cache"],
         no_cache=bool(values["modelgate_no_cache"]),
         cache_reuse=bool(values["modelgate_cache_reuse"]),
+        shard=shard,
+        merge=merge,
     )
+
+
+def _check_shard_and_merge(
+    shard: tuple[int, int] | None,
+    merge: tuple[Path, ...],
+    values: dict[str, Any],
+    origins: dict[str, str],
+) -> None:
+    """The combinations that cannot give an honest result, refused at start-up."""
+    if shard and merge:
+        raise SettingsError(
+            f"{origins['modelgate_shard']} and {origins['modelgate_merge']}: a run either "
+            "evaluates one shard or merges the partials of all shards, not both"
+        )
+    if shard and values["modelgate_report"] is None:
+        raise SettingsError(
+            f"{origins['modelgate_shard']}: a shard writes its partial results into "
+            "--modelgate-report DIR; give one"
+        )
+    if shard and values["modelgate_record_baseline"] is not None:
+        raise SettingsError(
+            f"{origins['modelgate_record_baseline']}: a shard has 1/N of the items; record "
+            "the baseline in the merge run instead"
+        )
+    if merge and values["modelgate_limit"] is not None:
+        raise SettingsError(
+            f"{origins['modelgate_limit']}: a merge decides on every item of the partials; "
+            "a smoke run (--modelgate-limit) cannot be merged"
+        )
 
 
 def _convert(raw: Any, kind: str, origin: str, rootdir: Path) -> Any:
@@ -93,4 +133,25 @@ def _convert(raw: Any, kind: str, origin: str, rootdir: Path) -> Any:
         return value
     if kind == "path":
         return (rootdir / str(raw)) if origin.startswith("ini") else Path(str(raw))
+    if kind == "paths":
+        given = raw if isinstance(raw, (list, tuple)) else str(raw).split()
+        return tuple(
+            (rootdir / str(p)) if origin.startswith("ini") else Path(str(p)) for p in given
+        )
+    if kind == "shard":
+        return parse_shard(str(raw), origin)
     return str(raw)
+
+
+def parse_shard(text: str, origin: str) -> tuple[int, int]:
+    """``K/N`` -> (K, N) with 1 <= K <= N."""
+    k, slash, n = text.strip().partition("/")
+    try:
+        shard = (int(k), int(n))
+    except ValueError:
+        shard = (0, 0)
+    if not slash or not 1 <= shard[0] <= shard[1]:
+        raise SettingsError(
+            f"{origin}: expected K/N with 1 <= K <= N (shard K of N, e.g. 2/3), got {text!r}"
+        )
+    return shard

@@ -18,6 +18,7 @@ from typing import Any
 
 from pytest_modelgate.config.specs import BenchmarkSpec
 from pytest_modelgate.data.datasets import Dataset, Item
+from pytest_modelgate.data.sharding import Shard, shard_items
 from pytest_modelgate.decide.benchmark import (
     all_decided,
     compare_with_reference,
@@ -36,6 +37,7 @@ from pytest_modelgate.models.provider import (
 from pytest_modelgate.run.evaluation import Evaluation, EvaluationError, Tally, evaluate
 from pytest_modelgate.run.judging import Judge
 from pytest_modelgate.run.loading import LoadedGate, Registries, solver_name
+from pytest_modelgate.run.merge import Combined
 from pytest_modelgate.run.pool import ModelPool
 from pytest_modelgate.run.progress import Progress
 from pytest_modelgate.run.records import BenchmarkResult, DomainResult
@@ -60,6 +62,8 @@ class _Gathered:
     judge: dict[str, Any] | None = None
     transcripts: dict[str, list[Any]] = dataclasses.field(default_factory=dict)
     sandbox: dict[str, Any] | None = None
+    evaluated: bool = False  # the model was asked (not imported or published figures)
+    first_error: str | None = None
 
 
 class GateRun:
@@ -72,8 +76,14 @@ class GateRun:
         on_benchmark_done: Callable[[BenchmarkResult], Any] | None = None,
         cache: AnswerStore | None = None,
         recorder: AnswerLog | None = None,
+        shard: Shard | None = None,
     ) -> None:
         self.registries = registries
+        # Shard mode: evaluate shard K of N's items and decide nothing (the merge does).
+        self.shard = shard
+        # Merge mode: the shards' combined evidence per (gate file, benchmark, model), used
+        # instead of asking the model; set by the plugin once the partials were checked.
+        self.merged: dict[tuple[Path, str, str], Combined] = {}
         self.models = ModelPool(registries.providers, work_dir, cache, recorder)
         self.on_benchmark_done = on_benchmark_done
         # Set by the plugin: makes a live progress display for (benchmark label, answers).
@@ -94,6 +104,8 @@ class GateRun:
                     if k not in self.results:
                         self.results[k] = self._run(loaded, each, model)
                         done.append(k)
+                if self.shard is not None:
+                    return self.results[key]  # nothing decided: no Holm, no benchmark_done
                 if holm:
                     self._apply_holm(loaded, model)
                 if self.on_benchmark_done is not None:
@@ -166,19 +178,25 @@ class GateRun:
         dataset = loaded.datasets.get(name)
         got = _Gathered(n_planned=len(dataset.items) if dataset else 0)
         decision, error = None, None
+        combined = self.merged.get((loaded.gate.path, name, model))
         try:
-            self._gather(loaded, bench, dataset, self.models.provider(loaded, model), got)
-            assert got.evidence is not None
-            note = sequential_note(got.stopped_after, got.n_planned) if got.sequential else None
-            decision = decide_benchmark(
-                bench,
-                loaded.gate.policy,
-                got.evidence,
-                loaded.baselines,
-                sequential=got.sequential,
-                excluded=got.tally.errors,
-                note=note,
-            )
+            if combined is not None:
+                assert dataset is not None  # the merge checked the partials against it
+                self._take_merged(combined, loaded, bench, dataset, model, got)
+            else:
+                self._gather(loaded, bench, dataset, self.models.provider(loaded, model), got)
+            if self.shard is None:  # a shard's evidence is decided at the merge, on all items
+                assert got.evidence is not None
+                note = sequential_note(got.stopped_after, got.n_planned) if got.sequential else None
+                decision = decide_benchmark(
+                    bench,
+                    loaded.gate.policy,
+                    got.evidence,
+                    loaded.baselines,
+                    sequential=got.sequential,
+                    excluded=got.tally.errors,
+                    note=note,
+                )
         except (ProviderError, EvaluationError, ComparisonError, ValueError) as exc:
             # ValueError: the statistics refuse data they cannot honestly summarize
             # (e.g. one item with a graded score); the benchmark errors, once.
@@ -202,7 +220,33 @@ class GateRun:
             judge=got.judge,
             transcripts=got.transcripts,
             sandbox=got.sandbox,
+            shard=self.shard if got.evaluated else None,
+            first_error=got.first_error,
         )
+
+    def _take_merged(
+        self,
+        combined: Combined,
+        loaded: LoadedGate,
+        bench: BenchmarkSpec,
+        dataset: Dataset,
+        model: str,
+        got: _Gathered,
+    ) -> None:
+        """The shards' evidence (into ``got``), as ``_gather`` would have gathered it."""
+        got.evaluated, got.first_error = True, combined.first_error
+        got.judge, got.transcripts, got.sandbox = (
+            combined.judge,
+            combined.transcripts,
+            combined.sandbox,
+        )
+        try:
+            got.evidence = combined.evidence(bench, dataset, loaded.gate.models[model].name)
+            got.tally = combined.tally
+        except EvaluationError:
+            t = combined.tally  # what a failed evaluation counts (``evaluate`` raising)
+            got.tally = Tally(t.calls, t.cached, t.errors)
+            raise
 
     def _gather(
         self,
@@ -224,7 +268,10 @@ class GateRun:
             got.n_planned, got.evidence = s.n, Evidence(f"{name} (published)", s.score, s.n)
             return
         assert dataset is not None  # load() guarantees a dataset for non-static models
+        got.evaluated = True
         items = list(dataset.items)
+        if self.shard is not None:
+            items = shard_items(bench.name, items, self.shard)
         sequential = (bench.sampling or loaded.gate.policy.sampling) == "sequential"
         if sequential:
             # Random order (seeded, so reruns ask the same items and hit the cache), in
@@ -244,7 +291,9 @@ class GateRun:
                 batch = items[start : start + size]
                 run = self._evaluate_batch(loaded, bench, provider, batch, got, progress, grader)
                 scores.update(run.item_scores)
-                if not scores:  # e.g. no item where the model holds a belief: no evidence
+                got.first_error = got.first_error or run.first_error
+                # A shard's items may all go unscored; the merge asks this of all items.
+                if not scores and self.shard is None:  # e.g. no item with a belief: no evidence
                     raise EvaluationError(
                         f"none of the {len(batch)} items evaluated so far could be scored "
                         f"({got.tally.abstained} left out by the scorer)",
@@ -252,6 +301,8 @@ class GateRun:
                     )
                 # The horizon (all items) is fixed before the first look, so the confidence
                 # sequences can be tuned to it and stay anytime-valid.
+                if not scores:
+                    continue
                 got.evidence = Evidence(
                     name,
                     sum(scores.values()) / len(scores),
@@ -302,6 +353,11 @@ class GateRun:
         rubric = bench.judge.rubric if bench.judge else None
         context = ScoringContext(grader, rubric, bench.sandbox)
         params = {**provider.spec.params, **bench.params}
+        # max_error_rate is a share of all the benchmark's items: a shard excludes the items
+        # it cannot get answered and leaves the rate to the merge (0 still stops at once).
+        max_error_rate = bench.max_error_rate
+        if self.shard is not None and max_error_rate > 0:
+            max_error_rate = 1.0
         try:
             run = evaluate(
                 self.models.caller(loaded, bench, provider),
@@ -314,7 +370,7 @@ class GateRun:
                 metric=bench.metric,
                 k=bench.k,
                 concurrency=provider.spec.concurrency,
-                max_error_rate=bench.max_error_rate,
+                max_error_rate=max_error_rate,
                 on_answer=on_answer if progress else None,
             )
         except EvaluationError as exc:

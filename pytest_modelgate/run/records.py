@@ -35,6 +35,10 @@ class BenchmarkResult:
     judge: dict[str, Any] | None = None  # Judge.record(): identity, rubric hashes, verdicts
     transcripts: dict[str, list[Any]] = field(default_factory=dict)  # multi-call solvers
     sandbox: dict[str, Any] | None = None  # limits and the containment model code ran under
+    # (K, N): the evidence is shard K of N's items, written as a partial and decided only at
+    # the merge (no thresholds, floors or tier here). None: all items, decided.
+    shard: tuple[int, int] | None = None
+    first_error: str | None = None  # the first item that could not be answered, if any
 
     def decision(self, threshold_id: str) -> ThresholdResult:
         return next(t for t in self.thresholds + self.floors if t.spec.id == threshold_id)
