@@ -17,16 +17,23 @@ VALUES = {
     "str": "peer,candidate",
     "path": "somewhere/inside",
     "int": "3",
+    "shard": "2/3",
+    "paths": "somewhere/inside",
 }
+# Options that need another to be valid: a shard writes its partial into a report dir.
+NEEDS = {"modelgate_shard": ("modelgate_report", "out")}
 
 
 def _resolved(config: pytest.Config) -> dict[str, Any]:
     """The session's settings; relative paths made absolute, as the run would use them."""
     settings = config.stash[SESSION_KEY].settings
-    return {
-        k: (Path.cwd() / v).resolve() if isinstance(v, Path) else v
-        for k, v in dataclasses.asdict(settings).items()
-    }
+
+    def absolute(v: Any) -> Any:
+        if isinstance(v, tuple) and v and isinstance(v[0], Path):
+            return tuple(absolute(p) for p in v)
+        return (Path.cwd() / v).resolve() if isinstance(v, Path) else v
+
+    return {k: absolute(v) for k, v in dataclasses.asdict(settings).items()}
 
 
 @pytest.mark.parametrize(
@@ -36,9 +43,13 @@ def test_each_flag_works_as_an_ini_key(pytester, option, key, kind):
     flag = "--" + option.replace("_", "-")
     value = VALUES.get(kind)
     cli = [flag] if value is None else [flag, value]
+    ini = {"modelgate": "true", key: "true" if value is None else value}
+    if option in NEEDS:
+        other, other_value = NEEDS[option]
+        cli += ["--" + other.replace("_", "-"), other_value]
+        ini[other] = other_value
     from_cli = _resolved(pytester.parseconfigure("--modelgate", *cli))
 
-    ini = {"modelgate": "true", key: "true" if value is None else value}
     pytester.makeini("[pytest]\n" + "".join(f"{k} = {v}\n" for k, v in ini.items()))
     from_ini = _resolved(pytester.parseconfigure())
 

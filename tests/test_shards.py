@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from typing import Any
 
 import pytest
 from conftest import mcq_rows, write_jsonl
 from test_evaluations import judge_reply, open_rows
+
+from pytest_modelgate.data.datasets import Item
+from pytest_modelgate.data.sharding import shard_items, shard_of
 
 GATE = """
 version: 1
@@ -88,10 +92,24 @@ def differences(a: Any, b: Any, where: str = "") -> list[str]:
 
 
 @pytest.fixture
-def project(pytester, model_server, write_gate):
+def make_project(pytester, model_server, write_gate):
     """weak-mcq stays under its peer (tier moderate), strong-mcq crosses the published
     table (high: the release fails), bio-open is judged and meets its floor."""
-    server, grader = model_server(), model_server(reply=judge_reply)
+
+    def make(**server_options: Any) -> pytest.Pytester:
+        server, grader = model_server(**server_options), model_server(reply=judge_reply)
+        write_project(pytester, server.base_url, grader.base_url, write_gate)
+        return pytester
+
+    return make
+
+
+@pytest.fixture
+def project(make_project):
+    return make_project()
+
+
+def write_project(pytester: pytest.Pytester, url: str, judge_url: str, write_gate: Any) -> None:
     write_jsonl(pytester.path / "data/weak.jsonl", mcq_rows(90, correct=30, prefix="w"))
     strong = mcq_rows(75, correct=55, prefix="s")
     for i, row in enumerate(strong):
@@ -115,8 +133,7 @@ def project(pytester, model_server, write_gate):
             }
         )
     )
-    write_gate(GATE.format(url=server.base_url, judge_url=grader.base_url))
-    return pytester
+    write_gate(GATE.format(url=url, judge_url=judge_url))
 
 
 def shard_runs(pytester: pytest.Pytester, n: int = 3, *extra: str) -> list[pytest.RunResult]:
@@ -223,3 +240,251 @@ def test_a_rerun_of_a_shard_asks_the_same_items(project):
     ]
     # Every answer came from the cache: the same items, asked again.
     assert all(e["tally"]["calls"] == 0 and e["tally"]["cached"] > 0 for e in rerun["results"])
+
+
+def refused(run: pytest.RunResult, *lines: str) -> None:
+    """A bad merge: exit status 2, nothing decided, no report, each problem named."""
+    assert run.ret == 2, run.stdout.str()
+    run.stdout.fnmatch_lines(["*modelgate merge refused (nothing decided):*", *lines])
+    assert "Release gate" not in run.stdout.str()
+
+
+@pytest.fixture
+def sharded(project):
+    """The project, its three shards run."""
+    assert [r.ret for r in shard_runs(project)] == [0, 0, 0]
+    return project
+
+
+def test_a_missing_shard_is_refused(sharded):
+    refused(
+        merge(sharded, "parts/shard-1", "parts/shard-3"), "*shard 2/3 is missing (given: 1/3, 3/3)*"
+    )
+    assert not (sharded.path / "merged").exists()
+
+
+def test_a_duplicated_shard_is_refused(sharded):
+    shutil.copytree(sharded.path / "parts/shard-2", sharded.path / "parts/again")
+    run = merge(sharded, "parts/shard-1", "parts/shard-2", "parts/again", "parts/shard-3")
+    refused(run, "*shard 2/3 is given 2 times: parts/shard-2/modelgate-partial.json, parts/again*")
+
+
+def test_partials_of_different_shard_counts_are_refused(sharded):
+    run = sharded.runpytest(
+        "--modelgate",
+        "--modelgate-shard=1/2",
+        "--modelgate-report",
+        "parts/half",
+        "--modelgate-cache",
+        "cache-shards",
+    )
+    assert run.ret == 0
+    refused(
+        merge(sharded, "parts/half", "parts/shard-2", "parts/shard-3"),
+        "*shard counts differ: shard 1/2 (parts/half/*), shard 2/3*",
+    )
+
+
+def test_a_changed_gate_file_is_refused(sharded):
+    gate = sharded.path / "release.gate.yaml"
+    gate.write_text(
+        gate.read_text().replace("margin: 0.02, tier: high}", "margin: 0.05, tier: high}")
+    )
+    refused(
+        merge(sharded), "*release.gate.yaml differs: shard 1/3 (*) ran sha256 *, this merge reads *"
+    )
+
+
+def test_a_gate_file_the_merge_did_not_collect_is_refused(sharded):
+    refused(
+        sharded.runpytest(
+            "other.gate.yaml", "--modelgate-merge", *(f"parts/shard-{k}" for k in (1, 2, 3))
+        ),
+        "*shard 1/3 (*) ran release.gate.yaml, which this merge did not collect*",
+    )
+
+
+def test_a_changed_dataset_is_refused(sharded):
+    rows = mcq_rows(91, correct=30, prefix="w")
+    write_jsonl(sharded.path / "data/weak.jsonl", rows)
+    refused(
+        merge(sharded),
+        "*release.gate.yaml::weak-mcq[[]candidate[]]: dataset sha256 differs: shard 1/3 (*) read *"
+        ", this merge reads *",
+    )
+
+
+def test_partials_of_different_model_specs_are_refused(pytester, model_server, write_gate):
+    server, other, grader = model_server(), model_server(), model_server(reply=judge_reply)
+    write_project(pytester, "${TOY_URL}", grader.base_url, write_gate)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("TOY_URL", server.base_url)
+        shard_runs(pytester)
+        env.setenv("TOY_URL", other.base_url)  # shard 3 asked another server
+        pytester.runpytest(
+            "--modelgate", "--modelgate-shard=3/3", "--modelgate-report", "parts/shard-3"
+        )
+        refused(merge(pytester), "*model candidate of release.gate.yaml differs between shards:*")
+
+
+def test_partials_of_another_plugin_version_are_refused(sharded):
+    path = sharded.path / "parts/shard-3/modelgate-partial.json"
+    data = json.loads(path.read_text())
+    path.write_text(json.dumps({**data, "modelgate_version": "0.0.9"}))
+    refused(
+        merge(sharded),
+        "*plugin versions differ: shard 1/3 (*) *, shard 3/3 (*) 0.0.9; this merge runs *",
+    )
+
+
+def test_a_smoke_partial_is_refused(sharded):
+    run = sharded.runpytest(
+        "--modelgate",
+        "--modelgate-shard=2/3",
+        "--modelgate-report",
+        "parts/shard-2",
+        "--modelgate-limit",
+        "5",
+    )
+    assert run.ret == 0
+    refused(merge(sharded), "*shard 2/3 (*) is a smoke run (--modelgate-limit)*")
+
+
+def test_a_folder_without_a_partial_is_refused(sharded):
+    (sharded.path / "parts/empty").mkdir()
+    refused(
+        merge(sharded, "parts/shard-1", "parts/empty", "parts/shard-3"),
+        "*parts/empty: no modelgate-partial.json here*",
+    )
+
+
+def test_a_shard_missing_a_benchmark_is_refused(sharded):
+    # (Holm weighs a gate file's benchmarks together, so any one item evaluates them all.)
+    again = sharded.runpytest(
+        "--modelgate",
+        "--modelgate-shard=2/3",
+        "--modelgate-report",
+        "parts/shard-2",
+        "-k",
+        "no-such-gate",
+    )
+    assert again.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+    refused(
+        merge(sharded),
+        "*shard 2/3 (*) has no results for release.gate.yaml::bio-open[[]candidate[]] "
+        "(deselected, or the run was interrupted)*",
+    )
+
+
+def test_a_shard_that_could_not_evaluate_fails_and_the_merge_errors(make_project):
+    pytester = make_project(statuses=(500,))  # the model's first answer fails (no retries)
+    first, second, third = shard_runs(pytester)
+    assert first.ret == 1  # an error is an error in a shard too; never skipped
+    first.stdout.fnmatch_lines(["*could not be evaluated (fail closed)*"])
+    assert second.ret == third.ret == 0
+    merged = merge(pytester)
+    assert merged.ret == 1
+    data = json.loads((pytester.path / "merged/results.json").read_text())
+    assert data["release"]["passed"] is False
+    errored = [b for b in data["benchmarks"].values() if b["error"]]
+    assert len(errored) == 1 and errored[0]["error"].startswith("shard 1/3: ")
+
+
+def test_items_go_to_shards_by_a_stable_hash_of_benchmark_and_id():
+    # Fixed values: sha256, never Python's salted hash(), so every job and every re-run
+    # agrees. A change here moves items between shards and breaks every cached shard.
+    assert [shard_of("cyber-mcq", f"q{i}", 3) for i in range(12)] == [
+        3, 2, 3, 3, 3, 3, 2, 1, 3, 3, 1, 3,
+    ]  # fmt: skip
+    assert [shard_of("other", f"q{i}", 3) for i in range(6)] == [2, 1, 3, 3, 1, 1]
+    items = [Item(f"id-{i}", ({"role": "user", "content": "?"},), ("A",)) for i in range(3000)]
+    parts = [shard_items("b", items, (k, 4)) for k in range(1, 5)]
+    ids = [i.id for part in parts for i in part]
+    assert sorted(ids) == sorted(i.id for i in items)  # each item in exactly one shard
+    assert all(650 < len(part) < 850 for part in parts)  # about 1/N each (4 sd)
+    # Appending items moves none of the old ones.
+    more = items + [Item(f"new-{i}", items[0].messages, ("A",)) for i in range(100)]
+    assert [i.id for i in shard_items("b", more, (2, 4))][: len(parts[1])] == [
+        i.id for i in parts[1]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--modelgate-shard", "0/3", "--modelgate-report", "r"],
+            "*--modelgate-shard: expected K/N with 1 <= K <= N*got '0/3'*",
+        ),
+        (["--modelgate-shard", "4/3", "--modelgate-report", "r"], "*expected K/N*got '4/3'*"),
+        (["--modelgate-shard", "two", "--modelgate-report", "r"], "*expected K/N*got 'two'*"),
+        (
+            ["--modelgate-shard", "1/3"],
+            "*--modelgate-shard: a shard writes its partial results into --modelgate-report DIR*",
+        ),
+        (
+            ["--modelgate-shard", "1/3", "--modelgate-report", "r", "--modelgate-merge", "p"],
+            "*--modelgate-shard and --modelgate-merge: a run either evaluates one shard or merges*",
+        ),
+        (
+            ["--modelgate-merge", "p", "--modelgate-limit", "5"],
+            "*--modelgate-limit: a merge decides on every item*",
+        ),
+        (
+            [
+                "--modelgate-shard",
+                "1/3",
+                "--modelgate-report",
+                "r",
+                "--modelgate-record-baseline",
+                "b.json",
+            ],
+            "*--modelgate-record-baseline: a shard has 1/N of the items*",
+        ),
+    ],
+)
+def test_bad_shard_settings_are_usage_errors(pytester, args, message):
+    run = pytester.runpytest("--modelgate", *args)
+    assert run.ret == pytest.ExitCode.USAGE_ERROR
+    run.stderr.fnmatch_lines([message])
+
+
+def test_a_bad_shard_in_the_ini_file_names_the_ini_key(pytester):
+    pytester.makeini("[pytest]\nmodelgate_shard = 3\nmodelgate_report = r\n")
+    run = pytester.runpytest("--modelgate")
+    assert run.ret == pytest.ExitCode.USAGE_ERROR
+    run.stderr.fnmatch_lines(["*ini key modelgate_shard: expected K/N*got '3'*"])
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        (
+            "policy: {ladder: meta-frontier, allowed: moderate, multiplicity: holm, sampling: sequential}",
+            "policy.sampling",
+        ),
+        (
+            "judge: {model: grader, regrade: 3}",
+            "domains.chem_bio.benchmarks.bio-open.judge.regrade",
+        ),
+    ],
+)
+@pytest.mark.parametrize("mode", ["shard", "merge"])
+def test_sequential_sampling_and_regrades_refuse_sharding_at_collection(project, change, key, mode):
+    gate = project.path / "release.gate.yaml"
+    text = gate.read_text()
+    old = change.split(":")[0] + ":"
+    line = next(ln for ln in text.splitlines() if ln.strip().startswith(old))
+    gate.write_text(text.replace(line, line[: len(line) - len(line.lstrip())] + change))
+    args = (
+        ["--modelgate-shard=1/3", "--modelgate-report", "r"]
+        if mode == "shard"
+        else ["--modelgate-merge", "parts/shard-1"]
+    )
+    run = project.runpytest("--modelgate", *args)
+    assert run.ret == pytest.ExitCode.INTERRUPTED  # a collection error, as a bad gate file
+    run.stdout.fnmatch_lines(
+        [f"*release.gate.yaml:*: {key}: *cannot be sharded*"]
+        if "sampling" in key
+        else [f"*release.gate.yaml:*: {key}: a regrade samples from every graded item*"]
+    )

