@@ -314,17 +314,35 @@ def test_a_changed_dataset_is_refused(sharded):
     )
 
 
-def test_partials_of_different_model_specs_are_refused(pytester, model_server, write_gate):
-    server, other, grader = model_server(), model_server(), model_server(reply=judge_reply)
-    write_project(pytester, "${TOY_URL}", grader.base_url, write_gate)
+@pytest.mark.parametrize(
+    ("changed", "line"),
+    [
+        ("candidate", "*model candidate of release.gate.yaml differs between shards: shard 1/3*"),
+        (
+            "grader",
+            "*release.gate.yaml::bio-open[[]candidate[]]: the judge differs between shards*",
+        ),
+    ],
+)
+def test_partials_of_different_model_specs_are_refused(
+    pytester, model_server, write_gate, changed, line
+):
+    servers = {"candidate": model_server(), "grader": model_server(reply=judge_reply)}
+    other = model_server(reply=judge_reply)
+    urls = {m: s.base_url for m, s in servers.items()}
+    write_project(pytester, urls["candidate"], urls["grader"], write_gate)
+    shard_runs(pytester)
+    # shard 3 runs again, with the same gate file bytes but another server for one model
+    gate = pytester.path / "release.gate.yaml"
+    text = gate.read_text()
+    gate.write_text(text.replace(urls[changed], "${OTHER_URL}"))
     with pytest.MonkeyPatch.context() as env:
-        env.setenv("TOY_URL", server.base_url)
-        shard_runs(pytester)
-        env.setenv("TOY_URL", other.base_url)  # shard 3 asked another server
+        env.setenv("OTHER_URL", other.base_url)
         pytester.runpytest(
             "--modelgate", "--modelgate-shard=3/3", "--modelgate-report", "parts/shard-3"
         )
-        refused(merge(pytester), "*model candidate of release.gate.yaml differs between shards:*")
+        gate.write_text(text)
+        refused(merge(pytester), line)
 
 
 def test_partials_of_another_plugin_version_are_refused(sharded):
@@ -488,3 +506,25 @@ def test_sequential_sampling_and_regrades_refuse_sharding_at_collection(project,
         if "sampling" in key
         else [f"*release.gate.yaml:*: {key}: a regrade samples from every graded item*"]
     )
+
+
+def test_a_shard_under_xdist_writes_the_same_partial(project):
+    plain, spread = (
+        project.runpytest(
+            "--modelgate",
+            "--modelgate-shard=2/3",
+            "--modelgate-report",
+            out,
+            "--modelgate-no-cache",
+            *n,
+        )
+        for out, n in (("plain", ()), ("spread", ("-n", "2")))
+    )
+    assert plain.ret == spread.ret == 0
+    spread.assert_outcomes(skipped=6)
+
+    def items(out: str) -> dict[str, Any]:
+        data = json.loads((project.path / out / "modelgate-partial.json").read_text())
+        return {e["benchmark"]: e["items"] for e in data["results"]}
+
+    assert items("spread") == items("plain") and all(items("plain").values())

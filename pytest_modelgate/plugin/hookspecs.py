@@ -66,4 +66,6 @@ def pytest_modelgate_add_reporters(reporters: dict[str, ReportWriter]) -> None:
 
 @hookspec
 def pytest_modelgate_benchmark_done(result: BenchmarkResult) -> None:
-    """Called once per (benchmark, model) after it was evaluated and decided (or errored)."""
+    """Called once per (benchmark, model) after it was evaluated and decided (or errored).
+    A shard run (``--modelgate-shard``) decides nothing and does not call it; the merge run
+    calls it for every benchmark, with the record decided on all items."""

@@ -184,6 +184,10 @@ def _benchmark_problems(
         problems.append(f"{where}: some shards evaluated it, others imported its figures")
     if not any(e.get("evaluated") for _, e in present):
         return problems
+    judges = {p.label: (e.get("judge") or {}).get("model") for p, e in present}
+    if len({repr(j) for j in judges.values()}) > 1:
+        shown = "; ".join(f"{label}: {j}" for label, j in judges.items())
+        problems.append(f"{where}: the judge differs between shards: {shown}")
     expected = dataset.sha256 if dataset else None
     for p, e in present:
         if e.get("dataset_sha256") != expected:
