@@ -528,3 +528,68 @@ def test_a_shard_under_xdist_writes_the_same_partial(project):
         return {e["benchmark"]: e["items"] for e in data["results"]}
 
     assert items("spread") == items("plain") and all(items("plain").values())
+
+
+EXCLUDING = """
+version: 1
+policy: {{ladder: meta-frontier, allowed: moderate}}
+models:
+  candidate: {{provider: openai, base_url: "{url}", model: toy, max_retries: 0}}
+domains:
+  cybersecurity:
+    benchmarks:
+      mcq:
+        dataset: data/mcq.jsonl
+        format: mcq
+        scorer: choice
+        max_error_rate: 0.2
+        thresholds: [{{above: 0.9, tier: high}}]
+"""
+
+
+@pytest.mark.parametrize("unanswered", [4, 10], ids=["within-the-rate", "beyond-it"])
+def test_items_that_cannot_be_answered_count_against_all_items(
+    pytester, model_server, write_gate, unanswered
+):
+    """max_error_rate is a share of the whole benchmark, so the merge, not a shard, applies it."""
+    rows = mcq_rows(40, correct=20)
+    for row in rows[:unanswered]:
+        row["question"] = "Unanswered <<reply:>>"  # an empty answer: the item cannot be scored
+    write_jsonl(pytester.path / "data/mcq.jsonl", rows)
+    write_gate(EXCLUDING.format(url=model_server().base_url))
+    full = pytester.runpytest("--modelgate", "--modelgate-report", "full", "--modelgate-no-cache")
+    for k in (1, 2, 3):
+        shard = pytester.runpytest(
+            "--modelgate",
+            f"--modelgate-shard={k}/3",
+            "--modelgate-report",
+            f"parts/shard-{k}",
+            "--modelgate-no-cache",
+        )
+        assert shard.ret == 0  # under 100% of a shard's items: excluded, left to the merge
+    merged = merge(pytester)
+    assert merged.ret == full.ret
+    expected, got = (
+        json.loads((pytester.path / d / "results.json").read_text()) for d in ("full", "merged")
+    )
+    # Which failed item is "first" depends on thread timing in any run.
+    for doc in (expected, got):
+        entry = doc["benchmarks"]["mcq"]
+        entry["error"] = entry["error"] and entry["error"].split("; first error")[0]
+    assert differences(expected, got) == []
+    entry = got["benchmarks"]["mcq"]
+    assert entry["errors"] == unanswered
+    if unanswered == 4:
+        assert entry["n"] == 36 and entry["error"] is None
+    else:
+        assert (
+            entry["error"] == "10 of 40 items could not be answered (25.0% > max_error_rate 20.0%)"
+        )
+
+
+def test_a_file_that_is_not_a_partial_is_refused(sharded):
+    (sharded.path / "results.json").write_text(json.dumps({"schema": 1, "benchmarks": {}}))
+    refused(
+        merge(sharded, "parts/shard-1/modelgate-partial.json", "results.json", "parts/shard-3"),
+        "*results.json: modelgate_partial: not a pytest-modelgate partial of schema 1*",
+    )
