@@ -83,7 +83,13 @@ def load(
             try:
                 ignored: list[str] = []
                 found = load_baseline(
-                    b.results, b.name, b.tasks, wanted, (b.metric, b.filter), ignored
+                    b.results,
+                    b.name,
+                    b.tasks,
+                    wanted,
+                    (b.metric, b.filter),
+                    ignored,
+                    b.inspect_scorer,
                 )
                 notes += _ignored_note(f"baselines.{b.name}.results", ignored)
                 baselines[b.name] = {k: v for k, v in found.items() if v is not None}
@@ -103,7 +109,13 @@ def load(
             try:
                 ignored = []
                 imported[spec.name] = load_baseline(
-                    spec.results, spec.name, spec.tasks, wanted, (spec.metric, spec.filter), ignored
+                    spec.results,
+                    spec.name,
+                    spec.tasks,
+                    wanted,
+                    (spec.metric, spec.filter),
+                    ignored,
+                    spec.inspect_scorer,
                 )
                 notes += _ignored_note(f"models.{spec.name}.results", ignored)
                 readable[spec.name] = imported[spec.name]
