@@ -293,3 +293,43 @@ def test_a_gate_names_the_inspect_scorer_and_every_report_says_which(pytester, w
             "(scorers here: includes, length_ok)"
         ]
     )
+
+
+def test_an_unscored_sample_is_refused(tmp_path):
+    def nan(log: dict[str, Any]) -> None:
+        log["samples"][0]["scores"]["includes"]["value"] = float("nan")
+
+    path = edited_json(tmp_path, "0.3.285", nan)
+    assert ".scores.includes.value: unscored (NaN): Inspect leaves" in error(path)
+
+
+def test_under_xdist_the_controller_names_the_figures_too(pytester, write_gate):
+    """Workers load the files; the controller, which writes the reports, is told the figures.
+    An .eval archive's provenance reads the Inspect version from its header."""
+    shutil.copy(MULTI / "inspect-0.3.60" / "toy_colors.eval", pytester.path / "peer.eval")
+    write_gate(
+        """
+        version: 1
+        policy: {ladder: meta-frontier, allowed: moderate}
+        models:
+          candidate: {provider: static, scores: {colors: {score: 0.5, n: 40}}}
+        baselines:
+          peer: {results: peer.eval, tasks: {colors: toy_colors}, metric: stderr}
+        domains:
+          d:
+            benchmarks:
+              colors:
+                thresholds:
+                  - {above: peer, margin: 0.5, tier: high}
+        """
+    )
+    result = pytester.runpytest("--modelgate", "-v", "-n", "2", "--modelgate-report", "out")
+    result.stdout.fnmatch_lines(
+        [
+            "imported: baseline peer, colors: task toy_colors, scorer includes (the log also "
+            "has length_ok), metric stderr, n 4, totals only (unpaired) (from file peer.eval, "
+            "sha256 *, inspect 0.3.60)"
+        ]
+    )
+    data = json.loads((pytester.path / "out/results.json").read_text())
+    assert data["baselines"]["peer"]["provenance"]["figures"]["colors"]["metric"] == "stderr"

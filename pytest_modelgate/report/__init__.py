@@ -109,7 +109,7 @@ def assemble(
         if imported is not None:  # where the candidate's figures come from
             candidate["results_file"] = {
                 **file_provenance(imported),
-                "figures": _figures(g.imported.get(model, {}) for g in gates),
+                "figures": _figures(gates, f"models.{model}"),
             }
         results = build_results(
             candidate=candidate,
@@ -131,7 +131,7 @@ def assemble(
                         {
                             "provenance": {
                                 **file_provenance(b.results),
-                                "figures": _figures([g.baselines.get(name, {})]),
+                                "figures": _figures([g], f"baselines.{name}"),
                             }
                         }
                         if b.results
@@ -306,13 +306,12 @@ def evaluation_notes(report: ModelReport) -> list[str]:
     return notes
 
 
-def _figures(found: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """benchmark -> which figure of an imported file it took (task, metric, n, ...)."""
+def _figures(gates: Iterable[LoadedGate], owner: str) -> dict[str, Any]:
+    """benchmark -> which figure of ``owner``'s imported file it took (task, metric, n, ...)."""
     return {
         bench: dict(figure)
-        for evidence in found
-        for bench, e in sorted(evidence.items())
-        if (figure := getattr(e, "figure", None))
+        for g in gates
+        for bench, figure in sorted(g.figures.get(owner, {}).items())
     }
 
 

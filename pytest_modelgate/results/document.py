@@ -148,8 +148,10 @@ def file_provenance(path: Path) -> dict[str, Any]:
     except OSError as exc:
         return {**info, "error": exc.strerror}
     info["sha256"] = hashlib.sha256(raw).hexdigest()
-    if raw.startswith(b"PK\x03\x04"):
-        return {**info, "tool": "inspect"}  # an .eval archive
+    if raw.startswith(b"PK\x03\x04"):  # an .eval archive
+        from pytest_modelgate.results.importers.eval_archive import inspect_version
+
+        return {**info, "tool": "inspect", "tool_version": inspect_version(Path(path), raw)}
     try:
         data = json.loads(raw.decode("utf-8-sig"))
     except ValueError:  # JSON Lines: lm-eval samples

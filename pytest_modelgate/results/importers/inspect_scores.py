@@ -10,6 +10,7 @@ custom ones).
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -115,6 +116,13 @@ def value(path: Path, key: str, raw: Any, scorer: str = "", score: str = "") -> 
     if isinstance(raw, (dict, list)):
         raise BaselineFileError(
             path, key, "a score with several values; import a log whose score has one value"
+        )
+    if isinstance(raw, float) and math.isnan(raw):
+        raise BaselineFileError(
+            path,
+            key,
+            "unscored (NaN): Inspect leaves such samples out of its metrics, which would "
+            "compare different items; rescore the log (inspect score) and import it",
         )
     return proportion(path, key, raw)
 
