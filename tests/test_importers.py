@@ -137,7 +137,7 @@ def test_zstd_entries_without_zstandard_say_what_to_install(monkeypatch):
     path = REAL_INSPECT / "toy_colors.eval"
     assert error(path).startswith(
         f"{path}: header.json: compressed with zstd, as Inspect writes .eval logs; install "
-        "the zstandard package (pip install zstandard) or convert the log to JSON"
+        "the zstandard package (pip install 'pytest-modelgate[inspect]') or convert the log to JSON"
     )
 
 

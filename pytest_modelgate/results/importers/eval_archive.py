@@ -133,7 +133,7 @@ def _zstd_decompress(path: Path, name: str, data: bytes) -> bytes:
             path,
             name,
             "compressed with zstd, as Inspect writes .eval logs; install the zstandard "
-            "package (pip install zstandard) or convert the log to JSON "
+            "package (pip install 'pytest-modelgate[inspect]') or convert the log to JSON "
             "(inspect log convert LOG --to json --output-dir DIR)",
         ) from None
     # Inspect splits large entries into several zstd frames; one decompressobj reads one.
