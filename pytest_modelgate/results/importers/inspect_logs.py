@@ -225,9 +225,6 @@ def _evidence(
                     f"for {choice.score}; import a log that keeps them (Inspect writes them "
                     "beside the samples)",
                 )
-        if not items:
-            results = mapping(path, "results", log.get("results"))
-            _check_complete(path, results)
     if items:
         if choice.entry is not None:
             _check_agrees(path, choice, items)
