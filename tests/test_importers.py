@@ -468,6 +468,10 @@ def test_our_results_file_honours_tasks_too(tmp_path):
     )  # fmt: skip
     assert load(path, {"new-name": "old-name"})["new-name"].items == {"a": 1.0, "b": 0.0}
     assert "benchmarks.nope: no task 'nope'" in error(path, {"new-name": "nope"})
+    # One figure per benchmark: a key choosing among figures is a mistake, said so.
+    for measure, scorer in [(("acc", None), None), ((None, None), "choice")]:
+        with pytest.raises(BaselineFileError, match="this is a pytest-modelgate results file"):
+            load_baseline(path, "peer", None, None, measure, None, scorer)
 
 
 def test_a_file_of_no_known_kind_lists_the_kinds(tmp_path):
