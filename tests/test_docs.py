@@ -164,6 +164,7 @@ def test_the_complete_example_parses(tmp_path):
         "baselines/peer.results.json",
         "baselines/results_2026-10-01T08-00-00.000000.json",
         "runs/rc2.eval",
+        "baselines/peer.eval",
         "runs/results_2026-11-22T10-02-50.291974.json",
     ):
         (tmp_path / name).write_text("", encoding="utf-8")

@@ -433,8 +433,8 @@ MODELS = {
         line=12,
         key=f"{MODEL}.temperature",
         hint="unknown key; valid keys: api_key_env, base_url, concurrency, deadline_s, "
-        "filter, max_retries, metric, model, options, params, prices, provider, rate_limit, "
-        "results, scores, tasks, timeout_s",
+        "filter, inspect_scorer, max_retries, metric, model, options, params, prices, provider, "
+        "rate_limit, results, scores, tasks, timeout_s",
     ),
     "params-not-a-mapping": case(
         ("concurrency: 2", "params: [temperature, 0]"),

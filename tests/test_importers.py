@@ -137,7 +137,7 @@ def test_zstd_entries_without_zstandard_say_what_to_install(monkeypatch):
     path = REAL_INSPECT / "toy_colors.eval"
     assert error(path).startswith(
         f"{path}: header.json: compressed with zstd, as Inspect writes .eval logs; install "
-        "the zstandard package (pip install zstandard) or convert the log to JSON"
+        "the zstandard package (pip install 'pytest-modelgate[inspect]') or convert the log to JSON"
     )
 
 
@@ -468,6 +468,10 @@ def test_our_results_file_honours_tasks_too(tmp_path):
     )  # fmt: skip
     assert load(path, {"new-name": "old-name"})["new-name"].items == {"a": 1.0, "b": 0.0}
     assert "benchmarks.nope: no task 'nope'" in error(path, {"new-name": "nope"})
+    # One figure per benchmark: a key choosing among figures is a mistake, said so.
+    for measure, scorer in [(("acc", None), None), ((None, None), "choice")]:
+        with pytest.raises(BaselineFileError, match="this is a pytest-modelgate results file"):
+            load_baseline(path, "peer", None, None, measure, None, scorer)
 
 
 def test_a_file_of_no_known_kind_lists_the_kinds(tmp_path):
@@ -488,6 +492,8 @@ def inspect_baseline(path: Path, ids: list[str], correct: int) -> Path:
     header = json.loads((EVAL_MEMBERS / "header.json").read_text())
     header["eval"]["config"]["epochs"] = 1
     header["results"].update(total_samples=len(ids), completed_samples=len(ids))
+    score = header["results"]["scores"][0]  # the log's own figure agrees with its samples
+    score["scored_samples"], score["metrics"]["accuracy"]["value"] = len(ids), correct / len(ids)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("header.json", json.dumps(header))
         for i, sid in enumerate(ids):
@@ -612,8 +618,12 @@ def test_metric_and_filter_choose_among_an_lm_eval_files_figures():
     with pytest.raises(BaselineFileError, match="no filter 'strict-match' for acc"):
         load_baseline(results, "peer", None, {"toy_mcq"}, (None, "strict-match"))
     inspect_log = REAL_INSPECT / next(p.name for p in REAL_INSPECT.glob("*.json"))
-    with pytest.raises(BaselineFileError, match="choose among an lm-eval file's figures"):
+    with pytest.raises(BaselineFileError, match="filter: 'none' chooses among lm-eval figures"):
+        load_baseline(inspect_log, "peer", None, None, (None, "none"))
+    with pytest.raises(BaselineFileError, match=r"no metric 'acc' \(metrics here: accuracy"):
         load_baseline(inspect_log, "peer", None, None, ("acc", None))
+    with pytest.raises(BaselineFileError, match="inspect_scorer: 'x' chooses among an Inspect"):
+        load_baseline(results, "peer", None, None, scorer="x")
 
 
 def test_a_gate_reads_the_metric_it_names_and_refuses_one_the_file_lacks(pytester, write_gate):
@@ -726,17 +736,47 @@ def test_every_report_says_where_imported_figures_come_from(pytester, write_gate
                   - {above: peer, margin: 0.5, tier: high}
         """
     )
-    pytester.runpytest("--modelgate", "--modelgate-report", "out")
+    result = pytester.runpytest("--modelgate", "--modelgate-report", "out", "-v")
     data = json.loads((pytester.path / "out/results.json").read_text())
     sha = hashlib.sha256((pytester.path / "cand.json").read_bytes()).hexdigest()
     assert data["candidate"]["results_file"] == {
         "file": "cand.json",
         "sha256": sha,
         "tool": "lm-eval",
-        "tool_version": data["candidate"]["results_file"]["tool_version"],
+        "tool_version": "0.4.13",
+        "figures": {
+            "toy_mcq": {
+                "task": "toy_mcq",
+                "metric": "acc",
+                "filter": "none",
+                "n": 5,
+                "items": "aggregate",  # the samples files were not copied beside it
+            }
+        },
     }
     peer = data["baselines"]["peer"]["provenance"]
-    assert (peer["tool"], len(peer["sha256"])) == ("inspect", 64)
+    assert (peer["tool"], peer["tool_version"], len(peer["sha256"])) == ("inspect", "0.3.285", 64)
+    assert peer["figures"]["toy_mcq"] == {
+        "task": "toy_colors",
+        "scorer": "includes",
+        "reducer": None,
+        "metric": "accuracy",
+        "epochs": 2,
+        "n": 4,
+        "items": "per-item",
+    }
+    # -v: the terminal names every imported score's file, sha256, tool, task, metric, n.
+    result.stdout.fnmatch_lines(
+        [
+            f"imported: candidate candidate, toy_mcq: task toy_mcq, metric acc, filter none, "
+            f"n 5, totals only (unpaired) (from file cand.json, sha256 {sha[:12]}, lm-eval 0.4.13)",
+            "imported: baseline peer, toy_mcq: task toy_colors, scorer includes (mean of 2 "
+            "epochs), metric accuracy, n 4, per item (from file inspect/toy_colors.json, "
+            f"sha256 {peer['sha256'][:12]}, inspect 0.3.285)",
+        ]
+    )
+    quiet = pytester.runpytest("--modelgate")
+    assert "imported:" not in quiet.stdout.str()
     summary = (pytester.path / "out/summary.md").read_text()
     assert (
         f"- candidate **candidate**: imported from file cand.json, sha256 {sha[:12]}, lm-eval"

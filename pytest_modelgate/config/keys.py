@@ -17,7 +17,7 @@ from pytest_modelgate.config.benchmark_keys import (
     THRESHOLD,
 )
 from pytest_modelgate.config.key import Key, Section, amount
-from pytest_modelgate.config.model_keys import LM_EVAL_FIGURE, MODEL, PRICES, RATE_LIMIT
+from pytest_modelgate.config.model_keys import FIGURE_KEYS, MODEL, PRICES, RATE_LIMIT
 
 SCHEMA_VERSION = 1
 ECOSYSTEM = "ecosystem"  # a reference: the riskiest baseline that has the benchmark
@@ -255,7 +255,7 @@ BASELINE = Section(
             "tasks: {cyber-mcq: wmdp_cyber}",
             default={},
         ),
-        *LM_EVAL_FIGURE,
+        *FIGURE_KEYS,
     ),
     exactly_one=("results", "scores"),
 )

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from pytest_modelgate.config.key import Key, Section, amount
 
-# Which figures of an lm-eval file to read: for an imported candidate and for a baseline.
-LM_EVAL_FIGURE = (
+# Which figure of an imported file to read (lm-eval output, an Inspect log): for an imported
+# candidate and for a baseline.
+FIGURE_KEYS = (
     Key(
         "metric",
         "str",
-        "With an lm-eval `results`: which metric to read, as lm-eval names it (`acc`, "
-        "`acc_norm`, `exact_match`, ...). Default: `acc`, else `exact_match`; every report "
-        "names the one used.",
+        "Which metric of an imported file to read. lm-eval: as lm-eval names it (`acc`, "
+        "`acc_norm`, `exact_match`, ...); default `acc`, else `exact_match`. Inspect log: a "
+        "key of the score's `metrics` (`accuracy`, `mean`, ...); default the log's headline "
+        "metric, else `accuracy` or `mean`. `accuracy` and `mean` are read per item (paired); "
+        "any other metric is the log's aggregate (unpaired). Every report names the one used.",
         "metric: acc_norm",
     ),
     Key(
@@ -20,6 +23,16 @@ LM_EVAL_FIGURE = (
         "With an lm-eval `results`: which filter's figures to read (`none`, "
         "`strict-match`, `flexible-extract`, ...). Default: `none`, else the task's first.",
         "filter: strict-match",
+    ),
+    Key(
+        "inspect_scorer",
+        "str",
+        "With an Inspect log holding several scores: which to read, by its name in the log "
+        "(`results.scores[].name`, e.g. `includes`, `choice`, or a key of a scorer whose "
+        "value is a dict). Default: the log's headline score, else its first; with several "
+        "epoch reducers, the headline's, else the first. Every report names the one used. "
+        "(Not `scorer`, which is the scorer of our own benchmark run.)",
+        "inspect_scorer: includes",
     ),
 )
 
@@ -154,7 +167,7 @@ MODEL = Section(
             "tasks: {cyber-mcq: wmdp_cyber}",
             default={},
         ),
-        *LM_EVAL_FIGURE,
+        *FIGURE_KEYS,
         Key(
             "options",
             "mapping",

@@ -282,6 +282,7 @@ def _read_models(
             tasks=_read_tasks(r, s, key),
             metric=r.value(s, MODEL["metric"], key),
             filter=r.value(s, MODEL["filter"], key),
+            inspect_scorer=r.value(s, MODEL["inspect_scorer"], key),
             options=r.value(s, MODEL["options"], key),
             rate_limit=r.amounts(s, "rate_limit", key, RATE_LIMIT),
             prices=r.amounts(s, "prices", key, PRICES),
@@ -391,6 +392,7 @@ def _read_baselines(r: Reader, raw: Any, line: int | None) -> dict[str, Baseline
             _read_tasks(r, s, key),
             metric=r.value(s, BASELINE["metric"], key),
             filter=r.value(s, BASELINE["filter"], key),
+            inspect_scorer=r.value(s, BASELINE["inspect_scorer"], key),
             line=s.line,
             results_line=r.line_of(s, "results") or 0,
         )

@@ -73,6 +73,7 @@ class ModelSpec:
     tasks: Mapping[str, str] = field(default_factory=dict)  # benchmark -> task name in that file
     metric: str | None = None  # lm-eval results: the metric to read (as for a baseline)
     filter: str | None = None  # lm-eval results: the filter to read
+    inspect_scorer: str | None = None  # Inspect log: which score to read
     options: Mapping[str, Any] = field(default_factory=dict)
     rate_limit: Mapping[str, float] = field(default_factory=dict)
     prices: Mapping[str, float] = field(default_factory=dict)  # per million tokens
@@ -90,6 +91,7 @@ class BaselineSpec:
     tasks: Mapping[str, str] = field(default_factory=dict)  # benchmark -> task name in results
     metric: str | None = None  # lm-eval results: the metric to read; None: acc, else exact_match
     filter: str | None = None  # lm-eval results: the filter to read; None: none, else the first
+    inspect_scorer: str | None = None  # Inspect log: which score; None: the headline, else first
     line: int = 0
     results_line: int = 0
 

@@ -258,7 +258,8 @@ class ModelgateReporter:
         from pytest_modelgate.report.terminal import render_terminal
 
         terminalreporter.section("modelgate")
-        for line in render_terminal(self.reports):
+        verbose = self.config.get_verbosity() > 0
+        for line in render_terminal(self.reports, verbose=verbose):
             terminalreporter.write_line(self.state.redact(line))
         settings = self.state.settings
         if settings.report_dir:

@@ -43,8 +43,9 @@ def pack(state: ModelgateSession, sent: set[Any]) -> str | None:
         (path, model): state.run.models.describe(state.loaded[path], model)
         for path, _, model in results
     }
+    figures = {path: state.loaded[path].figures for path in gates}  # imported files' provenance
     # pickle: both ends are this package in one test session, so the data is our own.
-    data = (gates, results, described, state.settings.limit)
+    data = (gates, results, described, state.settings.limit, figures)
     return base64.b64encode(pickle.dumps(data)).decode()
 
 
@@ -52,9 +53,10 @@ def unpack(state: ModelgateSession, payload: str) -> None:
     from pytest_modelgate.config.secrets import gate_secrets
     from pytest_modelgate.run.loading import LoadedGate
 
-    gates, results, described, limit = pickle.loads(base64.b64decode(payload))  # noqa: S301
+    gates, results, described, limit, figures = pickle.loads(base64.b64decode(payload))  # noqa: S301
     for path, gate in gates.items():
         state.loaded.setdefault(path, LoadedGate(gate, {}, {}, {}, smoke=limit is not None))
+        state.loaded[path].figures.update(figures[path])
         state.redact.add(gate_secrets(gate))  # the controller writes the reports
     run = state.controller_run()
     run.results.update(results)

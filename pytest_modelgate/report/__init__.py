@@ -4,7 +4,7 @@ beside this one (terminal table, results.json, summary.md, junit.xml)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ from pytest_modelgate.decide.tiers import Outcome
 from pytest_modelgate.models.calls import widen
 from pytest_modelgate.results.document import (
     build_results,
+    figure_line,
     file_provenance,
     iso_span,
     provenance_line,
@@ -106,7 +107,10 @@ def assemble(
         candidate = run.models.describe(gates[0], model)
         imported = gates[0].gate.models[model].results
         if imported is not None:  # where the candidate's figures come from
-            candidate["results_file"] = file_provenance(imported)
+            candidate["results_file"] = {
+                **file_provenance(imported),
+                "figures": _figures(gates, f"models.{model}"),
+            }
         results = build_results(
             candidate=candidate,
             release=release,
@@ -123,7 +127,16 @@ def assemble(
                 name: {
                     "source": b.source,
                     "results": str(b.results) if b.results else None,
-                    **({"provenance": file_provenance(b.results)} if b.results else {}),
+                    **(
+                        {
+                            "provenance": {
+                                **file_provenance(b.results),
+                                "figures": _figures([g], f"baselines.{name}"),
+                            }
+                        }
+                        if b.results
+                        else {}
+                    ),
                 }
                 for g in gates
                 for name, b in g.gate.baselines.items()
@@ -293,6 +306,28 @@ def evaluation_notes(report: ModelReport) -> list[str]:
     return notes
 
 
+def _figures(gates: Iterable[LoadedGate], owner: str) -> dict[str, Any]:
+    """benchmark -> which figure of ``owner``'s imported file it took (task, metric, n, ...)."""
+    return {
+        bench: dict(figure)
+        for g in gates
+        for bench, figure in sorted(g.figures.get(owner, {}).items())
+    }
+
+
+def figure_notes(report: ModelReport) -> list[str]:
+    """For -v: every imported score, candidate's and baselines', with where it comes from."""
+    res = report.results
+    owners = [("candidate", report.model, res["candidate"].get("results_file"))]
+    owners += [("baseline", n, b.get("provenance")) for n, b in res.get("baselines", {}).items()]
+    return [
+        f"{what} {name}, {figure_line(bench, figure)} (from {provenance_line(info)})"
+        for what, name, info in owners
+        if info
+        for bench, figure in info.get("figures", {}).items()
+    ]
+
+
 def source_notes(report: ModelReport) -> list[tuple[str, str, str]]:
     """(what, name, where from) for every imported figure: the candidate's results file, and
     each baseline with its source and, for a file, its sha256 and the tool that wrote it."""
@@ -300,13 +335,19 @@ def source_notes(report: ModelReport) -> list[tuple[str, str, str]]:
     notes = []
     imported = res["candidate"].get("results_file")
     if imported:
-        notes.append(("candidate", report.model, f"imported from {provenance_line(imported)}"))
+        text = f"imported from {provenance_line(imported)}"
+        notes.append(("candidate", report.model, text + _figures_text(imported)))
     for name, b in res.get("baselines", {}).items():
         text = b.get("source") or "no source given"
         if b.get("provenance"):
-            text += f" ({provenance_line(b['provenance'])})"
+            text += f" ({provenance_line(b['provenance'])}){_figures_text(b['provenance'])}"
         notes.append(("baseline", name, text))
     return notes
+
+
+def _figures_text(info: Mapping[str, Any]) -> str:
+    figures = info.get("figures") or {}
+    return "".join(f"; {figure_line(b, f)}" for b, f in figures.items())
 
 
 def spend_line(report: ModelReport) -> str:

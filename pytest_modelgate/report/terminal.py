@@ -8,6 +8,7 @@ from pytest_modelgate.report import (
     ModelReport,
     evaluation_notes,
     exclusion_notes,
+    figure_notes,
     rows,
     spend_line,
     verdict_line,
@@ -37,7 +38,10 @@ _COLUMNS = (
 )
 
 
-def render_terminal(reports: Sequence[ModelReport], width: int = 160) -> list[str]:
+def render_terminal(
+    reports: Sequence[ModelReport], width: int = 160, verbose: bool = False
+) -> list[str]:
+    """The table and verdict; ``verbose`` (-v) adds where each imported score comes from."""
     lines = []
     for report in reports:
         table = [_COLUMNS] + [r.cells(*_FIELDS) for r in rows(report)]
@@ -50,6 +54,8 @@ def render_terminal(reports: Sequence[ModelReport], width: int = 160) -> list[st
             )
         lines.extend(exclusion_notes(report))
         lines.extend(evaluation_notes(report))
+        if verbose:
+            lines.extend(f"imported: {line}" for line in figure_notes(report))
         lines.append(spend_line(report))
         lines.append(verdict_line(report))
         if report.results.get("decision") == "point":

@@ -148,8 +148,10 @@ def file_provenance(path: Path) -> dict[str, Any]:
     except OSError as exc:
         return {**info, "error": exc.strerror}
     info["sha256"] = hashlib.sha256(raw).hexdigest()
-    if raw.startswith(b"PK\x03\x04"):
-        return {**info, "tool": "inspect"}  # an .eval archive
+    if raw.startswith(b"PK\x03\x04"):  # an .eval archive
+        from pytest_modelgate.results.importers.eval_archive import inspect_version
+
+        return {**info, "tool": "inspect", "tool_version": inspect_version(Path(path), raw)}
     try:
         data = json.loads(raw.decode("utf-8-sig"))
     except ValueError:  # JSON Lines: lm-eval samples
@@ -177,6 +179,37 @@ def provenance_line(info: Mapping[str, Any]) -> str:
     return ", ".join(parts)
 
 
+def figure_line(benchmark: str, figure: Mapping[str, Any]) -> str:
+    """``toy_mcq: task toy_colors, scorer includes (mean of 3 epochs), metric accuracy, n 4,
+    per item``: which of a file's figures a benchmark took, defaults included."""
+    parts = [f"task {figure.get('task', benchmark)}"]
+    if figure.get("scorer"):
+        scorer = f"scorer {figure['scorer']}"
+        how = (
+            [f"{figure.get('reducer') or 'mean'} of {figure['epochs']} epochs"]
+            if (figure.get("epochs") or 1) > 1
+            else []
+        )
+        others = [s for s in figure.get("scorers", ()) if s != figure["scorer"]]
+        if others:
+            how.append(f"the log also has {', '.join(others)}")
+        parts.append(f"{scorer} ({'; '.join(how)})" if how else scorer)
+    if figure.get("metric"):
+        parts.append(f"metric {figure['metric']}")
+    if figure.get("filter"):
+        parts.append(f"filter {figure['filter']}")
+    parts.append(f"n {figure.get('n')}")
+    items = "per item" if figure.get("items") == "per-item" else "totals only (unpaired)"
+    if figure.get("pairing_off"):
+        items += f", pairing off: {figure['pairing_off']}"
+    if figure.get("ids"):
+        items += f", ids from {figure['ids']}"
+    if figure.get("schema"):
+        items += f", {figure['schema']} log schema"
+    parts.append(items)
+    return f"{benchmark}: {', '.join(parts)}"
+
+
 def load_baseline(
     path: Path,
     name: str,
@@ -184,14 +217,17 @@ def load_baseline(
     wanted: Collection[str] | None = None,
     measure: tuple[str | None, str | None] = (None, None),
     ignored: list[str] | None = None,
+    scorer: str | None = None,
 ) -> dict[str, Evidence | None]:
     """Per-benchmark evidence from a results file: ours (schema 1), an Inspect log (.eval or
     .json) or lm-evaluation-harness output (results_*.json, samples_*.jsonl), told apart by
     content. ``tasks`` maps a benchmark to its name in the file; without it each task counts
     for the benchmark of the same name, and only the ``wanted`` ones (the gate file's
     benchmarks) are read. ``measure`` is the (metric, filter) to read from lm-eval output
-    (None: its defaults). A benchmark that errored in our run maps to None. Tasks of the
-    file that were not read are added to ``ignored``."""
+    (None: its defaults); for an Inspect log, ``metric`` and ``scorer`` (which of its scores)
+    choose. A benchmark that errored in our run maps to None. Tasks of the file that were not
+    read are added to ``ignored``. Imported evidence carries ``figure``: what of the file it
+    is (task, metric, filter or scorer, n), for the reports."""
     from pytest_modelgate.results.importers import (
         by_benchmark,
         inspect_logs,
@@ -208,35 +244,63 @@ def load_baseline(
     if raw.startswith(b"PK\x03\x04"):  # a zip: Inspect's .eval
         from pytest_modelgate.results.importers.eval_archive import read_eval_archive
 
-        _only_lm_eval(path, measure)
-        return dict(inspect_logs.load_inspect_log(path, read_eval_archive(path, raw), name, tasks))
+        _only(path, "inspect", measure, scorer)
+        log = read_eval_archive(path, raw)
+        return dict(inspect_logs.load_inspect_log(path, log, name, tasks, scorer, measure[0]))
     if path.suffix.lower() == ".jsonl" or (
         path.name.startswith("samples_") and path.suffix.lower() == ".json"
     ):
+        _only(path, "lm-eval", measure, scorer)
         return dict(lm_eval.load_lm_eval_samples(path, raw, name, tasks, measure))
     try:
         data = json.loads(raw.decode("utf-8-sig"))
     except ValueError as exc:  # UnicodeDecodeError is one
         raise BaselineFileError(path, "", f"not valid JSON: {exc}") from None
     if lm_eval.is_lm_eval_results(data):
+        _only(path, "lm-eval", measure, scorer)
         return dict(lm_eval.load_lm_eval_results(path, data, name, tasks, wanted, measure, ignored))
-    _only_lm_eval(path, measure)
     if inspect_logs.is_inspect_log(data):
-        return dict(inspect_logs.load_inspect_log(path, data, name, tasks))
+        _only(path, "inspect", measure, scorer)
+        return dict(inspect_logs.load_inspect_log(path, data, name, tasks, scorer, measure[0]))
+    _only(path, "ours", measure, scorer)
     evidence = _our_results(path, data, name)
     return by_benchmark(
         path, list(evidence), evidence.__getitem__, tasks, "benchmarks.{}".format, wanted, ignored
     )
 
 
-def _only_lm_eval(path: Path, measure: tuple[str | None, str | None]) -> None:
-    if any(measure):  # only lm-eval output names its figures by metric and filter
+def _only(
+    path: Path, kind: str, measure: tuple[str | None, str | None], scorer: str | None
+) -> None:
+    """A key that chooses among figures this kind of file does not have is a mistake."""
+    metric, filt = measure
+    if kind == "ours" and (metric or filt or scorer):
         raise BaselineFileError(
-            path, "", "metric: and filter: choose among an lm-eval file's figures; this is not one"
+            path,
+            "",
+            "metric:, filter: and inspect_scorer: choose among the figures of an lm-eval file "
+            "or an Inspect log; this is a pytest-modelgate results file, one figure per "
+            "benchmark",
+        )
+    if kind == "inspect" and filt:
+        raise BaselineFileError(
+            path,
+            "",
+            f"filter: {filt!r} chooses among lm-eval figures; this is an Inspect log "
+            "(choose with inspect_scorer: and metric:)",
+        )
+    if kind == "lm-eval" and scorer:
+        raise BaselineFileError(
+            path,
+            "",
+            f"inspect_scorer: {scorer!r} chooses among an Inspect log's scores; this "
+            "is lm-eval output (choose with metric: and filter:)",
         )
 
 
 def _our_results(path: Path, data: Any, name: str) -> dict[str, Evidence | None]:
+    from pytest_modelgate.results.importers import imported
+
     if not isinstance(data, dict) or data.get("schema") != RESULTS_SCHEMA:
         raise BaselineFileError(
             path,
@@ -286,12 +350,14 @@ def _our_results(path: Path, data: Any, name: str) -> dict[str, Evidence | None]
                 f"{math.fsum(items.values()) / len(items):.6f} do not match n={n}, score={score}",
             )
         kind = "per-item results" if items else "aggregate"
-        evidence[bench] = Evidence(
+        figure = {"task": bench, "metric": entry.get("metric"), "n": n}
+        evidence[bench] = imported(
             f"{name} ({kind}, {Path(path).name})",
             float(score),
             n,
             {str(k): float(v) for k, v in items.items()} if items else None,
-            name=name,
+            name,
+            {**figure, "items": "per-item" if items else "aggregate"},
         )
     return evidence
 

@@ -55,6 +55,9 @@ class LoadedGate:
     # model -> benchmark -> candidate evidence imported from a file (provider: static, results:)
     imported: dict[str, dict[str, Evidence | None]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # for verbose output
+    # "baselines.NAME" / "models.NAME" -> benchmark -> which figure of its imported file it
+    # took (task, metric, filter or scorer, n): the reports' provenance.
+    figures: dict[str, dict[str, Mapping[str, Any]]] = field(default_factory=dict)
 
 
 def solver_name(bench: BenchmarkSpec) -> str:
@@ -75,6 +78,7 @@ def load(
     selected = [gate.models[m] for m in models if m in gate.models]
     wanted = {b.name for b in gate.benchmarks()}  # a results file's other tasks are not read
     notes: list[str] = []  # said with -v: what was read, and what was left unread
+    figures: dict[str, dict[str, Mapping[str, Any]]] = {}
 
     baselines: dict[str, dict[str, Evidence]] = {}
     errored: dict[str, set[str]] = {}  # baseline -> benchmarks that errored in its run
@@ -83,9 +87,16 @@ def load(
             try:
                 ignored: list[str] = []
                 found = load_baseline(
-                    b.results, b.name, b.tasks, wanted, (b.metric, b.filter), ignored
+                    b.results,
+                    b.name,
+                    b.tasks,
+                    wanted,
+                    (b.metric, b.filter),
+                    ignored,
+                    b.inspect_scorer,
                 )
                 notes += _ignored_note(f"baselines.{b.name}.results", ignored)
+                figures[f"baselines.{b.name}"] = _figures(found)
                 baselines[b.name] = {k: v for k, v in found.items() if v is not None}
                 errored[b.name] = {k for k, v in found.items() if v is None}
             except BaselineFileError as exc:
@@ -103,9 +114,16 @@ def load(
             try:
                 ignored = []
                 imported[spec.name] = load_baseline(
-                    spec.results, spec.name, spec.tasks, wanted, (spec.metric, spec.filter), ignored
+                    spec.results,
+                    spec.name,
+                    spec.tasks,
+                    wanted,
+                    (spec.metric, spec.filter),
+                    ignored,
+                    spec.inspect_scorer,
                 )
                 notes += _ignored_note(f"models.{spec.name}.results", ignored)
+                figures[f"models.{spec.name}"] = _figures(imported[spec.name])
                 readable[spec.name] = imported[spec.name]
             except BaselineFileError as exc:
                 problems.append(Problem(spec.results_line, f"models.{spec.name}.results", str(exc)))
@@ -145,7 +163,14 @@ def load(
     if problems:
         raise GateFileError(path, problems)
     return LoadedGate(
-        gate, datasets, baselines, scorers, smoke=limit is not None, imported=imported, notes=notes
+        gate,
+        datasets,
+        baselines,
+        scorers,
+        smoke=limit is not None,
+        imported=imported,
+        notes=notes,
+        figures=figures,
     )
 
 
@@ -153,3 +178,12 @@ def _ignored_note(key: str, ignored: list[str]) -> list[str]:
     if not ignored:
         return []
     return [f"{key}: tasks no benchmark of this gate file asks for, not read: {', '.join(ignored)}"]
+
+
+def _figures(found: Mapping[str, Evidence | None]) -> dict[str, Mapping[str, Any]]:
+    """benchmark -> the figure of the file it took, as the importer describes it."""
+    return {
+        bench: figure
+        for bench, e in sorted(found.items())
+        if (figure := getattr(e, "figure", None))
+    }

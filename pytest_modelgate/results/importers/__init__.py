@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -94,9 +95,31 @@ def mean(values: Sequence[float]) -> float:
     return math.fsum(values) / len(values)
 
 
-def per_item_evidence(source: str, items: Mapping[str, float], name: str) -> Evidence:
+@dataclass(frozen=True)
+class Imported(Evidence):
+    """Evidence read from another tool's file, with which of its figures it is: ``figure``
+    holds the task, metric, filter or scorer, n and per-item or aggregate, for the reports."""
+
+    figure: Mapping[str, Any] = field(default_factory=dict)
+
+
+def imported(
+    source: str,
+    score: float,
+    n: int,
+    items: Mapping[str, float] | None,
+    name: str,
+    figure: Mapping[str, Any],
+) -> Imported:
+    return Imported(source, score, n, items, name=name, figure=dict(figure))
+
+
+def per_item_evidence(
+    source: str, items: Mapping[str, float], name: str, figure: Mapping[str, Any] | None = None
+) -> Evidence:
     """Imported per-item scores: paired comparisons can use them."""
-    return Evidence(source, mean(list(items.values())), len(items), items, name=name)
+    figure = {**(figure or {}), "n": len(items), "items": "per-item"}
+    return imported(source, mean(list(items.values())), len(items), items, name, figure)
 
 
 def _kind(value: Any) -> str:

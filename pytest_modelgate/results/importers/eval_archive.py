@@ -62,6 +62,21 @@ def read_eval_archive(path: Path, raw: bytes) -> dict[str, Any]:
     return log
 
 
+def inspect_version(path: Path, raw: bytes) -> str | None:
+    """The inspect_ai version that wrote the archive (``eval.packages``), for provenance;
+    None when it cannot be read (the import itself then says why)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            names = set(archive.namelist())
+            first = next((n for n in ("header.json", "_journal/start.json") if n in names), None)
+            header = _json_object(path, archive, first) if first else {}
+    except (BaselineFileError, zipfile.BadZipFile, KeyError):
+        return None
+    packages = header.get("eval", {}).get("packages") if isinstance(header, dict) else None
+    version = packages.get("inspect_ai") if isinstance(packages, dict) else None
+    return version if isinstance(version, str) else None
+
+
 def _json(path: Path, archive: zipfile.ZipFile, name: str) -> Any:
     text = _member(path, archive, name)
     try:
@@ -118,7 +133,7 @@ def _zstd_decompress(path: Path, name: str, data: bytes) -> bytes:
             path,
             name,
             "compressed with zstd, as Inspect writes .eval logs; install the zstandard "
-            "package (pip install zstandard) or convert the log to JSON "
+            "package (pip install 'pytest-modelgate[inspect]') or convert the log to JSON "
             "(inspect log convert LOG --to json --output-dir DIR)",
         ) from None
     # Inspect splits large entries into several zstd frames; one decompressobj reads one.

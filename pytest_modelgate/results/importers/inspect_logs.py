@@ -1,21 +1,26 @@
 """Inspect eval logs (``.eval`` archives, ``.json`` EvalLog files) as baseline evidence.
 
 One log is one task. Fields read: ``status``, ``invalidated``, ``error.message``,
-``eval.task``, ``eval.config.epochs``; ``results.total_samples``, ``completed_samples``,
-``headline.score`` and ``scores[].{name, scored_samples, metrics.<metric>.value}``; per
-sample ``id``, ``epoch``, ``error.message`` and ``scores.<score>.value``;
-``reductions[].{scorer, reducer, samples[].{sample_id, value}}``.
+``eval.task``, ``eval.config.epochs``, ``eval.packages.inspect_ai``; ``results.total_samples``,
+``completed_samples``, ``headline.{score, metric, reducer}`` and ``scores[].{name, scorer,
+reducer, scored_samples, metrics.<metric>.value}``; per sample ``id``, ``epoch``,
+``error.message`` and ``scores.<scorer>.value``; ``reductions[].{scorer, reducer,
+samples[].{sample_id, value}}``. Older logs (one scorer: ``results.scorer`` +
+``results.metrics``, ``samples[].score``) are read as Inspect itself migrates them.
 
-With samples the evidence is per item: the item id is ``str(sample.id)`` (what our datasets'
-``id`` field gives, so the comparison is paired) and its score the mean over its epochs.
-Without samples (``log_samples=False``) the log still keeps each item's epochs reduced
-(``reductions``, by the mean): per item too. Failing that it is the aggregate ``accuracy``
-(or ``mean``) of the headline score over ``scored_samples`` items: unpaired.
+Which figure: the score the gate names (``inspect_scorer:``), else the log's headline, else
+its first; with several epoch reducers, the headline's, else the first listed. The metric:
+``metric:``, else the headline's, else ``accuracy`` or ``mean``. Those two are the mean of
+the per-item scores, so with samples (or the log's reductions) the evidence is per item, the
+item id ``str(sample.id)`` (what our datasets' ``id`` gives: paired), each item's epochs
+reduced as the log reduced them; the mean must equal the log's own figure. Any other metric
+is read as the log's aggregate over ``scored_samples`` items: unpaired.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +29,27 @@ from pytest_modelgate.results.errors import BaselineFileError
 from pytest_modelgate.results.importers import (
     by_benchmark,
     count,
+    imported,
     mapping,
     mean,
-    per_item_evidence,
     proportion,
     task_name,
 )
+from pytest_modelgate.results.importers import inspect_scores as scores
 
-# Inspect's CORRECT / INCORRECT / PARTIAL / NOANSWER, as its value_to_float reads them.
-LETTER_SCORES = {"C": 1.0, "I": 0.0, "P": 0.5, "N": 0.0}
-AGGREGATE_METRICS = ("accuracy", "mean")
+MEAN_METRICS = ("accuracy", "mean")  # the mean of the item scores: per item is possible
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The figure read: score (``results.scores[].name``), scorer, reducer, metric."""
+
+    score: str
+    scorer: str
+    reducer: str | None
+    metric: str | None  # None: a log without results, read per item only
+    entry: Mapping[str, Any] | None  # its results.scores entry
+    names: tuple[str, ...]  # every score the log has, for the reports and errors
 
 
 def is_inspect_log(data: Any) -> bool:
@@ -46,14 +62,29 @@ def is_inspect_log(data: Any) -> bool:
 
 
 def load_inspect_log(
-    path: Path, log: Mapping[str, Any], name: str, tasks: Mapping[str, str] | None
+    path: Path,
+    log: Mapping[str, Any],
+    name: str,
+    tasks: Mapping[str, str] | None,
+    scorer: str | None = None,
+    metric: str | None = None,
 ) -> dict[str, Evidence]:
     _check_finished(path, log)
+    log, older = _current_schema(log)
     spec = mapping(path, "eval", log.get("eval"))
     task = spec.get("task")
     if not isinstance(task, str) or not task:
         raise BaselineFileError(path, "eval.task", f"expected the task's name, got {task!r}")
-    evidence = _evidence(path, log, spec, name)
+    samples = log.get("samples") or []
+    if not isinstance(samples, list):
+        raise BaselineFileError(path, "samples", "expected a list of samples")
+    choice = _choose(path, log.get("results"), samples, scorer, metric)
+    figure: dict[str, Any] = {"task": task, "scorer": choice.score, "reducer": choice.reducer}
+    if len(choice.names) > 1:
+        figure["scorers"] = list(choice.names)
+    if older:
+        figure["schema"] = "older (results.scorer, samples[].score)"
+    evidence = _evidence(path, log, spec, samples, choice, name, figure)
     return by_benchmark(path, [task_name(task)], lambda _: evidence, tasks, lambda _: "eval.task")
 
 
@@ -71,102 +102,173 @@ def _check_finished(path: Path, log: Mapping[str, Any]) -> None:
         raise BaselineFileError(path, "invalidated", "the log is marked invalid")
 
 
-def _evidence(path: Path, log: Mapping[str, Any], spec: Mapping[str, Any], name: str) -> Evidence:
-    samples = log.get("samples") or []
-    if not isinstance(samples, list):
-        raise BaselineFileError(path, "samples", "expected a list of samples")
+def _current_schema(log: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The log in today's shape. Early logs held one scorer: ``results.scorer`` with
+    ``results.metrics`` beside it, and ``samples[].score``; Inspect reads them as one entry
+    of ``results.scores`` and ``samples[].scores``, named for the scorer."""
+    log = dict(log)
     results = log.get("results")
-    score = _score_name(path, results, samples)
-    if samples:
-        items, epochs = _per_item(path, samples, score)
-        how = f"mean of {epochs} epochs, " if epochs > 1 else ""
-        return per_item_evidence(
-            f"{name} (Inspect log, per-item {score}, {how}{path.name})", items, name
-        )
-    results = mapping(path, "results", results)
-    _check_complete(path, results)
-    reduced = _reduced(path, log.get("reductions"), score)
-    if reduced:
-        return per_item_evidence(
-            f"{name} (Inspect log, per-item {score} from its epoch reductions, {path.name})",
-            reduced,
-            name,
-        )
-    return _aggregate(path, results, spec, score, name)
+    older = isinstance(results, dict) and "scorer" in results and "scores" not in results
+    named = "score"
+    if older:
+        assert isinstance(results, dict)
+        scorer = results["scorer"] if isinstance(results["scorer"], dict) else {}
+        named = str(scorer.get("name") or named)
+        entry = {**scorer, "scorer": named, "metrics": results.get("metrics") or {}}
+        log["results"] = {k: v for k, v in results.items() if k not in ("scorer", "metrics")}
+        log["results"]["scores"] = [entry]
+    samples = log.get("samples")
+    if isinstance(samples, list) and any(isinstance(s, dict) and "score" in s for s in samples):
+        older = True
+        log["samples"] = [
+            {**s, "scores": {named: s["score"]}} if isinstance(s, dict) and "score" in s else s
+            for s in samples
+        ]
+    return log, older
 
 
-def _score_name(path: Path, results: Any, samples: Sequence[Any]) -> str:
-    """The score the log leads with: Inspect's headline, else its first scorer's."""
-    if isinstance(results, dict):
-        headline = results.get("headline")
-        if isinstance(headline, dict) and isinstance(headline.get("score"), str):
-            return headline["score"]
-        scores = results.get("scores")
-        if isinstance(scores, list) and scores and isinstance(scores[0], dict):
-            if isinstance(scores[0].get("name"), str):
-                return scores[0]["name"]
-    first = samples[0] if samples and isinstance(samples[0], dict) else {}
-    if isinstance(first.get("scores"), dict) and first["scores"]:
-        return next(iter(first["scores"]))
-    raise BaselineFileError(path, "results.scores", "the log has no scores")
-
-
-def _per_item(path: Path, samples: Sequence[Any], score: str) -> tuple[dict[str, float], int]:
-    values: dict[str, dict[int, float]] = {}
-    for i, sample in enumerate(samples):
-        if not isinstance(sample, dict):
-            raise BaselineFileError(path, f"samples[{i}]", "expected a sample object")
-        sid, epoch = sample.get("id"), sample.get("epoch", 1)
-        if not isinstance(sid, (str, int)) or isinstance(sid, bool) or sid == "":
-            raise BaselineFileError(path, f"samples[{i}].id", f"expected an id, got {sid!r}")
-        where = f"samples[id={sid}, epoch={epoch}]"
-        if sample.get("error"):
-            error = sample["error"]
-            message = error.get("message") if isinstance(error, dict) else error
+def _choose(
+    path: Path, results: Any, samples: Sequence[Any], wanted: str | None, metric: str | None
+) -> Choice:
+    entries = []
+    if isinstance(results, dict) and isinstance(results.get("scores"), list):
+        entries = [e for e in results["scores"] if isinstance(e, dict) and e.get("name")]
+    if not entries:  # no results (or none scored): the samples still say what was scored
+        first = samples[0] if samples and isinstance(samples[0], dict) else {}
+        names = tuple(first["scores"]) if isinstance(first.get("scores"), dict) else ()
+        if not names:
+            raise BaselineFileError(path, "results.scores", "the log has no scores")
+        score = wanted or names[0]
+        if score not in names:
+            raise BaselineFileError(
+                path, "samples[0].scores", f"no scorer {score!r} (scorers here: {', '.join(names)})"
+            )
+        if metric and metric not in MEAN_METRICS:
+            raise BaselineFileError(
+                path, "results", f"no metric {metric!r}: the log has no results, only samples"
+            )
+        return Choice(score, score, None, metric, None, names)
+    names = tuple(dict.fromkeys(str(e["name"]) for e in entries))
+    headline = results.get("headline") if isinstance(results, dict) else None
+    headline = headline if isinstance(headline, dict) else {}
+    if wanted:
+        mine = [e for e in entries if e["name"] == wanted] or [
+            e for e in entries if e.get("scorer") == wanted
+        ]
+        if not mine or len({e["name"] for e in mine}) > 1:
             raise BaselineFileError(
                 path,
-                f"{where}.error",
-                f"the sample errored ({message}); an errored sample is no evidence: "
-                "retry it (inspect eval-retry) and import the completed log",
+                "results.scores",
+                f"no scorer {wanted!r} (scorers here: {', '.join(names)})"
+                if not mine
+                else f"scorer {wanted!r} gives several scores; name one: "
+                f"{', '.join(dict.fromkeys(e['name'] for e in mine))}",
             )
-        scores = sample.get("scores")
-        if not isinstance(scores, dict) or not isinstance(scores.get(score), dict):
-            have = ", ".join(scores) if isinstance(scores, dict) and scores else "none"
+    else:
+        mine = [e for e in entries if e["name"] == headline.get("score")] or [
+            e for e in entries if e["name"] == entries[0]["name"]
+        ]
+    leads = mine[0]["name"] == headline.get("score")
+    entry = next(
+        (e for e in mine if leads and e.get("reducer") == headline.get("reducer")), mine[0]
+    )
+    key = f"results.scores[{entry['name']}].metrics"
+    metrics = mapping(path, key, entry.get("metrics"))
+    chosen = metric or (headline.get("metric") if leads else None)
+    if chosen is None or (not metric and chosen not in metrics):
+        chosen = next((m for m in MEAN_METRICS if m in metrics), None)
+        if chosen is None:
             raise BaselineFileError(
-                path, f"{where}.scores", f"no score {score!r} (scores here: {have})"
+                path,
+                key,
+                f"none of {', '.join(MEAN_METRICS)} (metrics here: {', '.join(metrics)}); "
+                "name one with metric:",
             )
-        per_epoch = values.setdefault(str(sid), {})
-        if epoch in per_epoch:
-            raise BaselineFileError(path, where, "appears twice")
-        per_epoch[epoch] = _value(path, f"{where}.scores.{score}.value", scores[score].get("value"))
-    epochs = {len(v) for v in values.values()}
-    if len(epochs) > 1:
-        short = min(values, key=lambda k: len(values[k]))
+    if chosen not in metrics:
         raise BaselineFileError(
-            path,
-            "samples",
-            f"items have different numbers of epochs ({min(epochs)} to {max(epochs)}; "
-            f"e.g. {short!r} has {len(values[short])}): the log is incomplete",
+            path, key, f"no metric {chosen!r} (metrics here: {', '.join(metrics) or 'none'})"
         )
-    return {sid: mean(list(v.values())) for sid, v in values.items()}, epochs.pop()
+    scorer = str(entry.get("scorer") or entry["name"])
+    return Choice(str(entry["name"]), scorer, entry.get("reducer"), chosen, entry, names)
 
 
-def _value(path: Path, key: str, value: Any) -> float:
-    if isinstance(value, str):
-        if value in LETTER_SCORES:
-            return LETTER_SCORES[value]
-        raise BaselineFileError(
-            path, key, f"expected C, I, P, N or a number in [0, 1], got {value!r}"
+def _evidence(
+    path: Path,
+    log: Mapping[str, Any],
+    spec: Mapping[str, Any],
+    samples: Sequence[Any],
+    choice: Choice,
+    name: str,
+    figure: dict[str, Any],
+) -> Evidence:
+    label, items, how = choice.score, None, ""
+    if choice.metric is None or choice.metric in MEAN_METRICS:
+        reduced = (
+            scores.from_samples(path, samples, choice.scorer, choice.score, choice.reducer)
+            if samples
+            else None
         )
-    if isinstance(value, (dict, list)):
-        raise BaselineFileError(
-            path, key, "a score with several values; import a log whose score has one value"
+        if reduced is not None:
+            items, epochs = reduced
+            how = f", {choice.reducer or 'mean'} of {epochs} epochs" if epochs > 1 else ""
+            figure["epochs"] = epochs
+        else:
+            items = scores.from_reductions(
+                path, log.get("reductions"), choice.scorer, choice.score, choice.reducer
+            )
+            how = f" from its epoch reductions ({choice.reducer or 'mean'})" if items else ""
+            if samples and items is None:
+                raise BaselineFileError(
+                    path,
+                    "reductions",
+                    f"the log reduces epochs with {choice.reducer!r} and keeps no reductions "
+                    f"for {choice.score}; import a log that keeps them (Inspect writes them "
+                    "beside the samples)",
+                )
+    if items:
+        if choice.entry is not None:
+            _check_agrees(path, choice, items)
+        figure.update(metric=choice.metric or "mean", n=len(items), items="per-item")
+        return imported(
+            f"{name} (Inspect log, per-item {label}{how}, {path.name})",
+            mean(list(items.values())),
+            len(items),
+            items,
+            name,
+            figure,
         )
-    return proportion(path, key, value)
+    results = mapping(path, "results", log.get("results"))
+    _check_complete(path, results)
+    assert choice.entry is not None and choice.metric is not None  # results: chosen from them
+    key = f"results.scores[{choice.score}]"
+    found = mapping(path, f"{key}.metrics.{choice.metric}", choice.entry["metrics"][choice.metric])
+    value = proportion(path, f"{key}.metrics.{choice.metric}.value", found.get("value"))
+    if choice.entry.get("scored_samples") is not None:
+        n = count(path, f"{key}.scored_samples", choice.entry["scored_samples"])
+    else:  # older logs: completed_samples counts every epoch of every sample
+        config = spec.get("config")
+        epochs = (config.get("epochs") if isinstance(config, dict) else None) or 1
+        n = count(path, "results.completed_samples", results["completed_samples"] // epochs)
+    figure.update(metric=choice.metric, n=n, items="aggregate")
+    return imported(
+        f"{name} (Inspect log, aggregate {choice.metric} of {label}, {path.name})",
+        value,
+        n,
+        None,
+        name,
+        figure,
+    )
 
 
 def _check_complete(path: Path, results: Mapping[str, Any]) -> None:
     total, completed = results.get("total_samples"), results.get("completed_samples")
+    if completed is None and total is None:
+        raise BaselineFileError(
+            path,
+            "results.completed_samples",
+            "missing: this older log records no item count and holds no samples, so no "
+            "interval can be computed; import a log written with its samples",
+        )
     count(path, "results.completed_samples", completed)
     if completed != total:
         raise BaselineFileError(
@@ -177,53 +279,15 @@ def _check_complete(path: Path, results: Mapping[str, Any]) -> None:
         )
 
 
-def _reduced(path: Path, reductions: Any, score: str) -> dict[str, float] | None:
-    """Per-item scores a log without samples still keeps: each item's epochs reduced by
-    the default reducer (the mean). Any other reducer, or several: None (use the aggregate)."""
-    if not isinstance(reductions, list):
-        return None
-    mine = [
-        r
-        for r in reductions
-        if isinstance(r, dict) and r.get("scorer") == score and r.get("reducer") in (None, "mean")
-    ]
-    if len(mine) != 1 or not isinstance(mine[0].get("samples"), list):
-        return None
-    items: dict[str, float] = {}
-    for i, reduced in enumerate(mine[0]["samples"]):
-        key = f"reductions[{score}].samples[{i}]"
-        sid = reduced.get("sample_id") if isinstance(reduced, dict) else None
-        if not isinstance(sid, (str, int)) or isinstance(sid, bool) or str(sid) in items:
-            raise BaselineFileError(path, f"{key}.sample_id", f"expected a unique id, got {sid!r}")
-        items[str(sid)] = _value(path, f"{key}.value", reduced.get("value"))
-    return items or None
-
-
-def _aggregate(
-    path: Path, results: Mapping[str, Any], spec: Mapping[str, Any], score: str, name: str
-) -> Evidence:
-    completed = results["completed_samples"]
-    entries = results.get("scores")
-    entry = next((e for e in entries or [] if isinstance(e, dict) and e.get("name") == score), None)
-    if entry is None:
-        raise BaselineFileError(path, "results.scores", f"no score named {score!r}")
-    key = f"results.scores[{score}]"
-    metrics = mapping(path, f"{key}.metrics", entry.get("metrics"))
-    metric = next((m for m in AGGREGATE_METRICS if m in metrics), None)
-    if metric is None:
+def _check_agrees(path: Path, choice: Choice, items: Mapping[str, float]) -> None:
+    """Our reduction of the items must give the log's own figure: else we read it wrongly."""
+    assert choice.entry is not None
+    found = choice.entry.get("metrics", {}).get(choice.metric or "")
+    reported = found.get("value") if isinstance(found, dict) else None
+    if isinstance(reported, (int, float)) and not scores.agrees(items, reported):
         raise BaselineFileError(
             path,
-            f"{key}.metrics",
-            f"none of {', '.join(AGGREGATE_METRICS)} (metrics here: {', '.join(metrics)})",
+            f"results.scores[{choice.score}].metrics.{choice.metric}",
+            f"{len(items)} items averaging {mean(list(items.values())):.6f} do not give the "
+            f"log's own {choice.metric} {reported}; the samples and results disagree",
         )
-    found = mapping(path, f"{key}.metrics.{metric}", metrics[metric])
-    value = proportion(path, f"{key}.metrics.{metric}.value", found.get("value"))
-    if "scored_samples" in entry:
-        n = count(path, f"{key}.scored_samples", entry["scored_samples"])
-    else:  # older logs: completed_samples counts every epoch of every sample
-        config = spec.get("config")
-        epochs = (config.get("epochs") if isinstance(config, dict) else None) or 1
-        n = count(path, "results.completed_samples", completed // epochs)
-    return Evidence(
-        f"{name} (Inspect log, aggregate {metric} of {score}, {path.name})", value, n, name=name
-    )

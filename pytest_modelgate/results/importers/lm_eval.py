@@ -29,6 +29,7 @@ from pytest_modelgate.results.errors import BaselineFileError
 from pytest_modelgate.results.importers import (
     by_benchmark,
     count,
+    imported,
     mapping,
     per_item_evidence,
     proportion,
@@ -72,14 +73,17 @@ def load_lm_eval_results(
         metric, filt, value = _aggregate(path, key, mapping(path, key, results[task]), *measure)
         rows = _samples_for(path, data, task)
         if rows is None:
-            return Evidence(
+            n = _effective_n(path, data, task)
+            return imported(
                 f"{name} (lm-eval results, aggregate {_label(metric, filt)}, {path.name})",
                 value,
-                _effective_n(path, data, task),
-                name=name,
+                n,
+                None,
+                name,
+                {"task": task, "metric": metric, "filter": filt, "n": n, "items": "aggregate"},
             )
         where, lines = rows
-        evidence = _per_item(where, lines, name, metric, filt)
+        evidence = _per_item(where, lines, name, task, metric, filt)
         # The samples count the items themselves; a file that also records n must agree.
         n = _effective_n(path, data, task) if _has_n(data, task) else evidence.n
         if evidence.n != n or abs(evidence.score - value) > 1e-6:
@@ -102,7 +106,7 @@ def load_lm_eval_samples(
     measure: tuple[str | None, str | None] = (None, None),
 ) -> dict[str, Evidence]:
     task = task_of_samples_file(path)
-    evidence = _per_item(path, samples_rows(path, raw), name, *measure)
+    evidence = _per_item(path, samples_rows(path, raw), name, task, *measure)
     return by_benchmark(path, [task], lambda _: evidence, tasks, lambda _: "task (file name)")
 
 
@@ -233,6 +237,7 @@ def _per_item(
     path: Path,
     rows: Sequence[tuple[str, Any]],
     name: str,
+    task: str,
     metric: str | None = None,
     filt: str | None = None,
 ) -> Evidence:
@@ -279,19 +284,25 @@ def _per_item(
         first[iid] = (where, row.get("doc_id"))
         items[iid] = value
     label = _label(metric, used)
+    figure = {"task": task, "metric": metric, "filter": used}
     if repeated:
         # The dataset holds a document twice: no id tells the two apart, so pairing them with
         # the gate's rows would be a guess. Totals only, and every report says why.
-        return Evidence(
+        why = f"the document at {repeated[0]} appears again at {repeated[1]}"
+        return imported(
             f"{name} (lm-eval samples, aggregate {label} over {len(values)} samples; pairing "
-            f"off: the document at {repeated[0]} appears again at {repeated[1]}; {path.name})",
+            f"off: {why}; {path.name})",
             sum(values) / len(values),
             len(values),
-            name=name,
+            None,
+            name,
+            {**figure, "n": len(values), "items": "aggregate", "pairing_off": why},
         )
     how = ", ids from doc_id (line order)" if by_doc_id else ""
+    if by_doc_id:
+        figure["ids"] = "doc_id (line order)"
     return per_item_evidence(
-        f"{name} (lm-eval samples, per-item {label}{how}, {path.name})", items, name
+        f"{name} (lm-eval samples, per-item {label}{how}, {path.name})", items, name, figure
     )
 
 
