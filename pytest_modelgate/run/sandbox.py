@@ -7,7 +7,10 @@ code's.
 
 Containment is the strongest this machine allows (``containment`` lists what each level
 holds back), probed once per process (``available_containment()``) and named in every
-result. ``sandbox_launcher`` does the confining inside the child.
+result: bubblewrap where it works (``bubblewrap`` owns its command line), else the
+fallback (namespaces, Landlock, rlimits). ``sandbox_launcher`` does the confining inside
+the child; ``cgroups`` bounds the run's processes and memory together where it may.
+``isolation: strong`` (``Limits.isolation``) refuses the fallback: ``SandboxError``.
 """
 
 from __future__ import annotations
@@ -27,8 +30,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from pytest_modelgate.run import sandbox_launcher
-from pytest_modelgate.run.containment import Containment, SandboxError, candidates, pids_limit
+from pytest_modelgate.run import bubblewrap, sandbox_launcher
+from pytest_modelgate.run.cgroups import CgroupError, memory_exceeded, run_cgroups
+from pytest_modelgate.run.containment import Containment, SandboxError, candidates
 from pytest_modelgate.run.sandbox_launcher import NOBODY
 
 
@@ -41,13 +45,15 @@ class Limits:
     memory_mb: int = 512
     max_processes: int = 64  # processes and threads the command may have at once
     max_file_mb: int = 16
+    max_disk_mb: int = 128  # the work dir in total (bubblewrap: the size of its tmpfs)
+    isolation: str = "best-effort"  # "strong": bubblewrap or no run at all
     output_bytes: int = 64 * 1024  # per stream: its head and tail are kept
 
     @classmethod
-    def from_options(cls, options: Mapping[str, float] | None) -> Limits:
+    def from_options(cls, options: Mapping[str, object] | None) -> Limits:
         given = dict(options or {})
-        kinds = {"timeout_s": float, "cpu_s": float, "memory_mb": int}
-        kinds.update(max_processes=int, max_file_mb=int)
+        kinds: dict[str, type] = {"timeout_s": float, "cpu_s": float, "memory_mb": int}
+        kinds.update(max_processes=int, max_file_mb=int, max_disk_mb=int, isolation=str)
         return cls(**{k: kind(given[k]) for k, kind in kinds.items() if k in given})
 
 
@@ -70,21 +76,29 @@ class SandboxResult:
 # --- which containment works here ---------------------------------------------------
 
 _probe_lock = threading.Lock()
-_probed: Containment | None = None
+_probed: dict[bool, Containment] = {}  # keyed by whether bubblewrap is offered
 
 
 def available_containment() -> Containment:
     """The strongest containment that works here, found by trying each once, strongest first."""
-    global _probed
+    return _containment(bubblewrap.find_bwrap() is not None)
+
+
+def fallback_containment() -> Containment:
+    """The strongest containment without bubblewrap (what a machine without it gets)."""
+    return _containment(False)
+
+
+def _containment(strong: bool) -> Containment:
     with _probe_lock:
-        if _probed is None:
-            _probed = _probe()
-        return _probed
+        if strong not in _probed:
+            _probed[strong] = _probe(strong)
+        return _probed[strong]
 
 
-def _probe() -> Containment:
+def _probe(strong: bool) -> Containment:
     code = "open('probe', 'w').write('ok')"
-    for box in candidates():
+    for box in candidates(strong):
         try:
             with workdir() as path:
                 done = run([sys.executable, "-I", "-S", "-c", code], path, containment=box)
@@ -93,6 +107,23 @@ def _probe() -> Containment:
         except SandboxError:
             continue
     raise SandboxError("cannot run even an unconfined subprocess here")
+
+
+def require_isolation(limits: Limits, box: Containment) -> None:
+    """Fail closed: ``isolation: strong`` never runs code under the weaker fallback."""
+    if limits.isolation != "strong" or box.strong:
+        return
+    found = bubblewrap.find_bwrap()
+    if os.environ.get(bubblewrap.HIDE, "") not in ("", "0"):
+        why = f"it is hidden by {bubblewrap.HIDE}"
+    elif found is None:
+        why = "bwrap is not installed (not on PATH)"
+    else:
+        why = f"{found} does not work here (user namespaces disabled?)"
+    raise SandboxError(
+        f"sandbox isolation 'strong' needs bubblewrap, but {why}: {bubblewrap.INSTALL}, "
+        "or set sandbox: {isolation: best-effort} to accept the weaker fallback"
+    )
 
 
 # --- work dirs ----------------------------------------------------------------------
@@ -178,43 +209,121 @@ def run(
 ) -> SandboxResult:
     """Run ``command`` in the work dir ``path``; never raises for what the command does."""
     box = containment if containment is not None else available_containment()
+    require_isolation(limits, box)
     if box.drop_root == "nobody":
         _hand_over(path, NOBODY)
     started = time.monotonic()
-    # The launcher and the PID-1 reaper count towards the limits as well.
-    with pids_limit(box.pids_cgroup, limits.max_processes + 2) as cgroup:
-        plan = {
-            "workdir": str(path),
-            "drop_root": box.drop_root,
-            "namespaces": box.namespaces,
-            "landlock": box.landlock,
-            "cgroup": cgroup,
-            "read": _read_roots(),
-            "timeout": limits.timeout_s,
-            "cpu": limits.cpu_s,
-            "memory": limits.memory_mb * 2**20,
-            "processes": limits.max_processes,
-            "file": limits.max_file_mb * 2**20,
-        }
-        streams, report = _launch(command, path, plan, stdin, merge_stderr, limits)
+    # The launcher, bubblewrap and the PID-1 reaper count towards the limits as well.
+    overhead = 3 if box.strong else 2
+    bounds = {"pids": limits.max_processes + overhead, "memory": _memory_bound(limits)}
+    try:
+        with run_cgroups(box.cgroups, bounds) as cgroups:
+            plan = {
+                "workdir": str(path),
+                "drop_root": box.drop_root,
+                "namespaces": box.namespaces,
+                "landlock": box.landlock,
+                "cgroups": cgroups,
+                "read": _read_roots(),
+                "timeout": limits.timeout_s,
+                "cpu": limits.cpu_s,
+                "memory": limits.memory_mb * 2**20,
+                "processes": limits.max_processes,
+                "file": limits.max_file_mb * 2**20,
+            }
+            if box.strong:
+                plan = _inside_bubblewrap(plan, box, path, limits)
+            streams, report, export = _launch(command, path, plan, stdin, merge_stderr, limits)
+            out_of_memory = memory_exceeded(cgroups)
+    except CgroupError as exc:
+        raise SandboxError(str(exc)) from exc
     if report.get("error"):
         raise SandboxError(f"the sandbox could not start: {report['error']}")
+    if box.strong:
+        _take_back(path, export)
     out, err = streams
     status = report.get("status")
     timed_out = bool(report.get("timed_out")) or status is None
     returncode = None if status is None else os.waitstatus_to_exitcode(status)
     stdout, stderr = out.text(), err.text()
     cpu = float(report.get("cpu", 0.0))
+    reason = _reason(returncode, timed_out, cpu, limits, stdout if merge_stderr else stderr)
+    if out_of_memory and not timed_out and returncode != 0:
+        reason = "memory"
     return SandboxResult(
         returncode,
         stdout,
         stderr,
         timed_out,
-        _reason(returncode, timed_out, cpu, limits, stdout if merge_stderr else stderr),
+        reason,
         time.monotonic() - started,
         box.describe(),
         out.cut > 0 or err.cut > 0,
     )
+
+
+def _memory_bound(limits: Limits) -> int:
+    """The run's memory cgroup: memory_mb for the code, plus room for the launcher (a small
+    Python) and, with bubblewrap, the tmpfs work dir, whose pages are charged there too."""
+    return (limits.memory_mb + 48) * 2**20
+
+
+def _inside_bubblewrap(plan: dict, box: Containment, path: Path, limits: Limits) -> dict:
+    """The launcher's plan with bubblewrap: outside it joins the cgroups, drops root and
+    execs bwrap, which runs the launcher again inside with ``inside``."""
+    assert box.bubblewrap is not None
+    inside = {
+        **plan,
+        "workdir": bubblewrap.WORKDIR,
+        "seed": bubblewrap.SEED,
+        "cgroups": [],
+        "drop_root": None,
+        "namespaces": 0,
+        "landlock": 0,
+        "own_userns": True,
+    }
+    env = bubblewrap.inside_environment(_environment(path))
+    disk = limits.max_disk_mb * 2**20
+    launcher = os.path.abspath(sandbox_launcher.__file__)
+    argv = bubblewrap.bwrap_argv(
+        box.bubblewrap, path, launcher, disk, env, map_nobody=box.drop_root == "mapped"
+    )
+    argv += [sys.executable, "-I", "-S", bubblewrap.LAUNCHER]
+    return {**plan, "bwrap": argv, "inside": inside}
+
+
+def _take_back(path: Path, export: bytes | None) -> None:
+    """Make the host's work dir what the command left in its private one, so the next
+    command of an agent sees it. Unpacked with tarfile's ``data`` filter (no links out, no
+    devices, no setuid, no owners); a member it refuses is left out. An incomplete stream
+    (the launcher was killed) leaves the host's work dir as it was."""
+    import io  # noqa: PLC0415 - bubblewrap only
+    import tarfile  # noqa: PLC0415
+
+    if export is None:
+        return
+    try:
+        with tarfile.open(fileobj=io.BytesIO(export), mode="r:") as tar:
+            members = tar.getmembers()
+            for entry in os.scandir(path):  # cleared only once the stream proved complete
+                if entry.is_dir(follow_symlinks=False):
+                    _remove(Path(entry.path))
+                else:
+                    os.unlink(entry.path)
+            for member in members:
+                try:
+                    tar.extract(member, path, filter="data")
+                except (tarfile.TarError, OSError):
+                    continue
+    except tarfile.TarError:
+        return
+    for member in reversed(members):  # a directory's time, after its entries were made
+        if member.isdir():
+            target = path / member.name
+            try:
+                os.utime(target, (member.mtime, member.mtime), follow_symlinks=False)
+            except OSError:
+                continue
 
 
 def _launch(
@@ -224,12 +333,19 @@ def _launch(
     stdin: bytes,
     merge_stderr: bool,
     limits: Limits,
-) -> tuple[tuple[_Capture, _Capture], dict]:
+) -> tuple[tuple[_Capture, _Capture], dict, bytes | None]:
     report_r, report_w = os.pipe()
-    plan = {**plan, "report_fd": report_w}
+    channels = {"report_fd": report_w}
+    export_r = export_w = None
+    if "inside" in plan:
+        export_r, export_w = os.pipe()
+        channels["export_fd"] = export_w
+        plan = {**plan, "inside": {**plan["inside"], **channels}}
+    plan = {**plan, **channels}
     script = os.path.abspath(sandbox_launcher.__file__)
     launcher = [sys.executable, "-I", "-S", script, json.dumps(plan)]
-    backstop = time.monotonic() + limits.timeout_s + 5  # the launcher keeps the real timeout
+    # The launcher keeps the real timeout; copying the work dir in and out takes a moment.
+    backstop = time.monotonic() + limits.timeout_s + (10 if export_r is not None else 5)
     with tempfile.TemporaryFile() as given:
         given.write(stdin)
         given.seek(0)
@@ -241,15 +357,20 @@ def _launch(
                 stdin=given,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
-                pass_fds=(report_w,),
+                pass_fds=tuple(channels.values()),
                 start_new_session=True,
             )
         except OSError as exc:
-            os.close(report_r)
+            for fd in (report_r, export_r):
+                if fd is not None:
+                    os.close(fd)
             raise SandboxError(f"cannot start the sandbox launcher: {exc}") from exc
         finally:
-            os.close(report_w)
-        return _collect(proc, report_r, limits, backstop)
+            for fd in channels.values():
+                os.close(fd)
+        # The export is the tmpfs's content: never more than its size and the tar headers.
+        cap = limits.max_disk_mb * 2**20 * 2 + 2**20
+        return _collect(proc, report_r, export_r, cap, limits, backstop)
 
 
 class _Capture:
@@ -273,19 +394,27 @@ class _Capture:
 
 
 def _collect(
-    proc: subprocess.Popen[bytes], report_r: int, limits: Limits, backstop: float
-) -> tuple[tuple[_Capture, _Capture], dict]:
+    proc: subprocess.Popen[bytes],
+    report_r: int,
+    export_r: int | None,
+    export_cap: int,
+    limits: Limits,
+    backstop: float,
+) -> tuple[tuple[_Capture, _Capture], dict, bytes | None]:
     out, err = _Capture(limits.output_bytes), _Capture(limits.output_bytes)
     captures = {p.fileno(): c for p, c in ((proc.stdout, out), (proc.stderr, err)) if p}
-    report = bytearray()
+    report, export = bytearray(), bytearray()
+    export_ok = export_r is not None
+    channels = [fd for fd in (report_r, export_r) if fd is not None]
     with selectors.DefaultSelector() as waiting:  # not select(): fds may be above 1024
-        for fd in [*captures, report_r]:
+        for fd in [*captures, *channels]:
             waiting.register(fd, selectors.EVENT_READ)
         # The report closes when the launcher exits, the streams with the last process.
         while waiting.get_map():
             remaining = backstop - time.monotonic()
             if remaining <= 0:  # the launcher is stuck: kill its whole group
                 _kill_group(proc.pid)
+                export_ok = False
                 break
             for key, _ in waiting.select(remaining):
                 data = os.read(key.fd, 65536)
@@ -293,9 +422,15 @@ def _collect(
                     waiting.unregister(key.fd)
                 elif key.fd == report_r:
                     report += data
+                elif key.fd == export_r:
+                    export += data
+                    if len(export) > export_cap:  # not what the launcher writes: refuse
+                        export_ok = False
+                        export.clear()
                 else:
                     captures[key.fd].add(data)
-    os.close(report_r)
+    for fd in channels:
+        os.close(fd)
     for pipe in (proc.stdout, proc.stderr):
         if pipe is not None:
             pipe.close()
@@ -304,7 +439,7 @@ def _collect(
     except subprocess.TimeoutExpired:
         _kill_group(proc.pid)
         proc.wait()
-    return (out, err), _parse_report(report)
+    return (out, err), _parse_report(report), bytes(export) if export_ok else None
 
 
 def _parse_report(report: bytearray) -> dict:
