@@ -475,6 +475,38 @@ HOSTILE = {
     "wrong": "def add(a, b):\n    return a - b",
 }
 
+# Wrong answers that try to make the runner report a pass instead of passing its tests.
+WRONG = "def add(a, b):\n    return a - b\n"
+FORGERS = {
+    # the old runner printed a nonce after the tests; the answer finds it and prints it
+    "prints-the-token": WRONG
+    + "import sys, gc\n"
+    + "for f in gc.get_objects():\n"
+    + "    if isinstance(f, dict) and 'nonce' in f: print('\\n' + f['nonce'], flush=True)\n"
+    + "frame = sys._getframe()\n"
+    + "while frame:\n"
+    + "    if 'nonce' in frame.f_locals:\n"
+    + "        print('\\n' + frame.f_locals['nonce'], flush=True); import os; os._exit(0)\n"
+    + "    frame = frame.f_back\n",
+    "exit-0-at-exit": WRONG + "import atexit, os\natexit.register(lambda: os._exit(0))",
+    "swallow-assertion": WRONG
+    + "import sys, os\n"
+    + "sys.excepthook = lambda *a: os._exit(0)\n"
+    + "import builtins\nbuiltins.AssertionError = type('X', (Exception,), {})",
+    "always-equal": "class Any:\n    def __eq__(self, other): return True\n"
+    + "def add(a, b):\n    return Any()",
+    "truthy-int": "class Five(int):\n    def __eq__(self, other): return True\n"
+    + "def add(a, b):\n    return Five(0)",
+    "kill-parent-ok": WRONG + "import os, signal\nos.kill(os.getppid(), signal.SIGSTOP)",
+    "rewrite-tests": WRONG + "open('tests.py', 'w').write('pass')",
+    "trace-parent": WRONG
+    + "import ctypes, os\n"
+    + "libc = ctypes.CDLL(None)\n"
+    + "assert libc.ptrace(16, os.getppid(), 0, 0) != 0  # PTRACE_ATTACH refused\n"
+    + "open(f'/proc/{os.getppid()}/mem', 'rb')",
+    "exit-status": WRONG + "raise SystemExit(0)",
+}
+
 
 def test_hostile_answers_are_failed_samples_and_the_run_goes_on(monkeypatch):
     monkeypatch.setenv("MODELGATE_TEST_SECRET", "not for the sandbox")
@@ -486,6 +518,50 @@ def test_hostile_answers_are_failed_samples_and_the_run_goes_on(monkeypatch):
         futures = {name: pool.submit(SCORE, Sample(a), ITEM) for name, a in answers.items()}
         scores = {name: future.result() for name, future in futures.items()}
     assert scores == {**{name: 0.0 for name in answers}, "good": 1.0}
+
+
+def test_answers_that_forge_the_verdict_fail(monkeypatch):
+    """Printing the runner's token, patching its process, exiting 0, objects that equal
+    anything, rewriting the tests, tracing the runner: each a 0 (the verdict is the exit
+    status of a process the answer's code does not run in)."""
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        futures = {n: pool.submit(SCORE, Sample(fenced(c)), ITEM) for n, c in FORGERS.items()}
+        scores = {name: future.result() for name, future in futures.items()}
+    assert scores == {name: 0.0 for name in FORGERS}
+    assert SCORE(Sample(fenced(GOOD)), ITEM) == 1.0
+
+
+def test_the_tests_reach_the_solution_only_as_data():
+    """Plain data crosses and compares as itself; solution objects are usable handles;
+    exceptions come back with their type; `from solution import` is remote too."""
+    item = code_item(
+        {
+            "id": "shapes",
+            "prompt": "x",
+            "tests": "from solution import Stack\n"
+            "s = Stack()\ns.push(3)\nassert s.pop() == 3 and len(s) == 0\n"
+            "assert pairs(2) == [(0, 0.5), (1, 1.5)] and pairs(0) == []\n"
+            "assert table() == {'a': {1, 2}, b'k': None}\n"
+            "assert list(gen(3)) == [0, 1, 2]\n"
+            "try:\n    pairs(-1)\n    raise AssertionError('no error')\n"
+            "except ValueError as exc:\n    assert 'negative' in str(exc)\n"
+            "assert float('inf') == big() and LIMIT == 10",
+        },
+        "shapes",
+    )
+    solution = (
+        "LIMIT = 10\n"
+        "class Stack:\n    def __init__(self): self.items = []\n"
+        "    def push(self, x): self.items.append(x)\n"
+        "    def pop(self): return self.items.pop()\n"
+        "    def __len__(self): return len(self.items)\n"
+        "def pairs(n):\n    if n < 0: raise ValueError('negative n')\n"
+        "    return [(i, i + 0.5) for i in range(n)]\n"
+        "def table(): return {'a': {1, 2}, b'k': None}\n"
+        "def gen(n): return (i for i in range(n))\n"
+        "def big(): return float('inf')\n"
+    )
+    assert SCORE(Sample(fenced(solution)), item) == 1.0
 
 
 def test_the_work_dir_is_removed_even_when_the_code_locks_it():
