@@ -379,6 +379,12 @@ print("written", written)
         done = run([sys.executable, "-c", fill], path, limits, containment=BOX)
         on_host = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
     assert "stopped: No space left on device" in done.stdout, done.stdout
+    assert done.reason is None  # it caught the error and went on; one that does not:
+    big = "open('x', 'wb').write(b'x' * 9 * 2**20)"  # under max_file_mb, over max_disk_mb
+    with workdir() as path:
+        limits = Limits(max_file_mb=16, max_disk_mb=8)
+        full = run([sys.executable, "-c", big], path, limits, containment=BOX)
+    assert full.reason == "disk" and not full.ok
     assert int(done.stdout.split()[-1]) <= 16  # 16 half-megabyte files fill 8 MB
     assert on_host <= 8 * 2**20  # what came back to the host is bounded too
 

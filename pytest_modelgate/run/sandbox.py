@@ -9,7 +9,8 @@ Containment is the strongest this machine allows (``containment`` lists what eac
 holds back), probed once per process (``available_containment()``) and named in every
 result: bubblewrap where it works (``bubblewrap`` owns its command line), else the
 fallback (namespaces, Landlock, rlimits). ``sandbox_launcher`` does the confining inside
-the child; ``cgroups`` bounds the run's processes and memory together where it may.
+the child; ``cgroups`` bounds the run's processes and memory together where it may;
+``workdirs`` makes and takes back work dirs; ``sandbox_streams`` reads what comes back.
 ``isolation: strong`` (``Limits.isolation``) refuses the fallback: ``SandboxError``.
 """
 
@@ -17,23 +18,24 @@ from __future__ import annotations
 
 import json
 import os
-import selectors
-import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from pytest_modelgate.run import bubblewrap, sandbox_launcher
 from pytest_modelgate.run.cgroups import CgroupError, memory_exceeded, run_cgroups
 from pytest_modelgate.run.containment import Containment, SandboxError, candidates
 from pytest_modelgate.run.sandbox_launcher import NOBODY
+from pytest_modelgate.run.sandbox_streams import Capture, collect
+from pytest_modelgate.run.workdirs import SEED_TIME, hand_over, take_back, workdir
+
+__all__ = ["SEED_TIME", "Limits", "SandboxError", "SandboxResult", "run", "workdir"]
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ class SandboxResult:
     stdout: str
     stderr: str
     timed_out: bool
-    reason: str | None  # why it was stopped: timeout, cpu, memory, file size, killed by signal N
+    reason: str | None  # why it stopped: timeout, cpu, memory, file size, disk, killed by signal N
     seconds: float
     isolation: tuple[str, ...]  # the containment that was active, in words
     truncated: bool = False
@@ -126,56 +128,7 @@ def require_isolation(limits: Limits, box: Containment) -> None:
     )
 
 
-# --- work dirs ----------------------------------------------------------------------
-
-
-# What the task starts with carries one fixed time (2000-01-01 UTC), in a parent of its own:
-# ``ls -la`` then reads the same on every run (no clock, no count of /tmp's entries in it),
-# so a model at temperature 0 answers alike and a resumed run finds its answers cached.
-SEED_TIME = 946_684_800
-
-
-@contextmanager
-def workdir(files: Mapping[str, str] | None = None) -> Iterator[Path]:
-    """A fresh temporary directory seeded with ``files``, always removed afterwards."""
-    base = Path(tempfile.mkdtemp(prefix="modelgate-sandbox-"))
-    path = base / "task"
-    try:
-        path.mkdir(mode=0o700)
-        for name, text in (files or {}).items():
-            target = path / PurePosixPath(name)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text)
-        base.chmod(0o755)  # the task dir may be handed to nobody, who must reach it
-        for root, dirs, names in os.walk(path, topdown=False):
-            for name in (*names, *dirs):
-                os.utime(os.path.join(root, name), (SEED_TIME, SEED_TIME))
-        for directory in (path, base):
-            os.utime(directory, (SEED_TIME, SEED_TIME))
-        yield path
-    finally:
-        _remove(base)
-
-
-def _remove(path: Path) -> None:
-    """Remove a work dir, even one whose code took its own permissions away."""
-    unlock = [str(path)]
-    while unlock:  # top down: a directory must be readable before its entries are listed
-        current = unlock.pop()
-        try:
-            os.chmod(current, 0o700)
-            unlock += [e.path for e in os.scandir(current) if e.is_dir(follow_symlinks=False)]
-        except OSError:
-            continue
-    shutil.rmtree(path, ignore_errors=True)
-
-
-def _hand_over(path: Path, uid: int) -> None:
-    """Give nobody the work dir; what it makes there is its own already."""
-    for root, dirs, names in os.walk(path):
-        for name in [root, *(os.path.join(root, n) for n in dirs + names)]:
-            if os.lstat(name).st_uid != uid:
-                os.lchown(name, uid, uid)
+# --- the command's environment -------------------------------------------------------
 
 
 def _environment(path: Path) -> dict[str, str]:
@@ -211,7 +164,7 @@ def run(
     box = containment if containment is not None else available_containment()
     require_isolation(limits, box)
     if box.drop_root == "nobody":
-        _hand_over(path, NOBODY)
+        hand_over(path, NOBODY)
     started = time.monotonic()
     # The launcher, bubblewrap and the PID-1 reaper count towards the limits as well.
     overhead = 3 if box.strong else 2
@@ -240,7 +193,7 @@ def run(
     if report.get("error"):
         raise SandboxError(f"the sandbox could not start: {report['error']}")
     if box.strong:
-        _take_back(path, export)
+        take_back(path, export)
     out, err = streams
     status = report.get("status")
     timed_out = bool(report.get("timed_out")) or status is None
@@ -292,40 +245,6 @@ def _inside_bubblewrap(plan: dict, box: Containment, path: Path, limits: Limits)
     return {**plan, "bwrap": argv, "inside": inside}
 
 
-def _take_back(path: Path, export: bytes | None) -> None:
-    """Make the host's work dir what the command left in its private one, so the next
-    command of an agent sees it. Unpacked with tarfile's ``data`` filter (no links out, no
-    devices, no setuid, no owners); a member it refuses is left out. An incomplete stream
-    (the launcher was killed) leaves the host's work dir as it was."""
-    import io  # noqa: PLC0415 - bubblewrap only
-    import tarfile  # noqa: PLC0415
-
-    if export is None:
-        return
-    try:
-        with tarfile.open(fileobj=io.BytesIO(export), mode="r:") as tar:
-            members = tar.getmembers()
-            for entry in os.scandir(path):  # cleared only once the stream proved complete
-                if entry.is_dir(follow_symlinks=False):
-                    _remove(Path(entry.path))
-                else:
-                    os.unlink(entry.path)
-            for member in members:
-                try:
-                    tar.extract(member, path, filter="data")
-                except (tarfile.TarError, OSError):
-                    continue
-    except tarfile.TarError:
-        return
-    for member in reversed(members):  # a directory's time, after its entries were made
-        if member.isdir():
-            target = path / member.name
-            try:
-                os.utime(target, (member.mtime, member.mtime), follow_symlinks=False)
-            except OSError:
-                continue
-
-
 def _launch(
     command: Sequence[str],
     path: Path,
@@ -333,7 +252,7 @@ def _launch(
     stdin: bytes,
     merge_stderr: bool,
     limits: Limits,
-) -> tuple[tuple[_Capture, _Capture], dict, bytes | None]:
+) -> tuple[tuple[Capture, Capture], dict, bytes | None]:
     report_r, report_w = os.pipe()
     channels = {"report_fd": report_w}
     export_r = export_w = None
@@ -370,93 +289,7 @@ def _launch(
                 os.close(fd)
         # The export is the tmpfs's content: never more than its size and the tar headers.
         cap = limits.max_disk_mb * 2**20 * 2 + 2**20
-        return _collect(proc, report_r, export_r, cap, limits, backstop)
-
-
-class _Capture:
-    """Keeps the head and the tail of a stream; counts what was cut between them."""
-
-    def __init__(self, limit: int) -> None:
-        self.half = limit // 2
-        self.head, self.tail, self.cut = bytearray(), bytearray(), 0
-
-    def add(self, data: bytes) -> None:
-        room = self.half - len(self.head)
-        self.head += data[:room]
-        self.tail += data[room:]
-        if len(self.tail) > self.half:
-            self.cut += len(self.tail) - self.half
-            del self.tail[: len(self.tail) - self.half]
-
-    def text(self) -> str:
-        middle = f"\n[... {self.cut} bytes cut ...]\n".encode() if self.cut else b""
-        return bytes(self.head + middle + self.tail).decode("utf-8", "replace")
-
-
-def _collect(
-    proc: subprocess.Popen[bytes],
-    report_r: int,
-    export_r: int | None,
-    export_cap: int,
-    limits: Limits,
-    backstop: float,
-) -> tuple[tuple[_Capture, _Capture], dict, bytes | None]:
-    out, err = _Capture(limits.output_bytes), _Capture(limits.output_bytes)
-    captures = {p.fileno(): c for p, c in ((proc.stdout, out), (proc.stderr, err)) if p}
-    report, export = bytearray(), bytearray()
-    export_ok = export_r is not None
-    channels = [fd for fd in (report_r, export_r) if fd is not None]
-    with selectors.DefaultSelector() as waiting:  # not select(): fds may be above 1024
-        for fd in [*captures, *channels]:
-            waiting.register(fd, selectors.EVENT_READ)
-        # The report closes when the launcher exits, the streams with the last process.
-        while waiting.get_map():
-            remaining = backstop - time.monotonic()
-            if remaining <= 0:  # the launcher is stuck: kill its whole group
-                _kill_group(proc.pid)
-                export_ok = False
-                break
-            for key, _ in waiting.select(remaining):
-                data = os.read(key.fd, 65536)
-                if not data:
-                    waiting.unregister(key.fd)
-                elif key.fd == report_r:
-                    report += data
-                elif key.fd == export_r:
-                    export += data
-                    if len(export) > export_cap:  # not what the launcher writes: refuse
-                        export_ok = False
-                        export.clear()
-                else:
-                    captures[key.fd].add(data)
-    for fd in channels:
-        os.close(fd)
-    for pipe in (proc.stdout, proc.stderr):
-        if pipe is not None:
-            pipe.close()
-    try:
-        proc.wait(timeout=max(backstop - time.monotonic(), 0.1))
-    except subprocess.TimeoutExpired:
-        _kill_group(proc.pid)
-        proc.wait()
-    return (out, err), _parse_report(report), bytes(export) if export_ok else None
-
-
-def _parse_report(report: bytearray) -> dict:
-    parsed: dict = {}
-    for line in report.decode(errors="replace").splitlines():
-        try:
-            parsed.update(json.loads(line))  # a setup error, then the final status
-        except ValueError:
-            parsed["error"] = f"unreadable launcher report {line[:200]!r}"
-    return parsed
-
-
-def _kill_group(pgid: int) -> None:
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except OSError:
-        pass
+        return collect(proc, report_r, export_r, cap, limits.output_bytes, backstop)
 
 
 # A program may survive hitting a limit and exit with an error instead (Python ignores
@@ -464,6 +297,7 @@ def _kill_group(pgid: int) -> None:
 _LIMIT_WORDS = {
     "memory": ("MemoryError", "Cannot allocate memory", "bad_alloc", "out of memory"),
     "file size": ("File too large", "File size limit exceeded"),
+    "disk": ("No space left on device", "Disk quota exceeded"),  # the tmpfs is full
 }
 
 
