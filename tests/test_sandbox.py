@@ -568,6 +568,10 @@ def test_the_tests_reach_the_solution_only_as_data():
         "def big(): return float('inf')\n"
     )
     assert SCORE(Sample(fenced(solution)), item) == 1.0
+    # An object of the solution's has no truth value: `assert is_even(4)` needs a plain True.
+    truth = code_item({"id": "even", "prompt": "x", "tests": "assert is_even(4)"}, "even")
+    assert SCORE(Sample(fenced("def is_even(n):\n    return object()")), truth) == 0.0
+    assert SCORE(Sample(fenced("def is_even(n):\n    return n % 2 == 0")), truth) == 1.0
 
 
 def test_the_work_dir_is_removed_even_when_the_code_locks_it():

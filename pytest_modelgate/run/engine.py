@@ -365,8 +365,8 @@ def _sandbox_record(bench: BenchmarkSpec) -> dict[str, Any] | None:
     )
 
     limits = Limits.from_options(bench.sandbox)
-    box = available_containment()
     try:  # fail closed before the first question, not at the first answer's code
+        box = available_containment()
         require_isolation(limits, box)
     except SandboxError as exc:
         raise EvaluationError(f"{bench.name}: {exc}", Tally()) from exc

@@ -36,6 +36,8 @@ def encode(value, to_handle):
     the coercions of subclasses there are for honest answers, numpy's integers and the like.)"""
     if value is None or type(value) in (bool, int, str):
         return value
+    if type(value).__name__ == "bool_":  # numpy's booleans: not bool, not Integral
+        return bool(value)
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         return int(value)
     if isinstance(value, numbers.Real):
@@ -183,8 +185,8 @@ class Remote:
     __eq__ = object.__eq__  # identity: a remote object never decides a comparison
     __hash__ = object.__hash__
 
-    def __bool__(self):
-        return True
+    def __bool__(self):  # nor an assert: `assert f(7)` needs f to return plain data
+        raise TypeError("an object of the solution's has no truth value in the tests")
 
 
 class Channel:
