@@ -360,6 +360,26 @@ for secret in ("/etc/shadow", "/etc/gshadow", "{home_secret}"):
 
 
 @NO_BWRAP
+def test_the_hosts_kernel_settings_cannot_be_written():
+    """Started by root, the code is uid 0 on the host inside its user namespace; files that
+    check only their owner (/proc/sys: core_pattern runs a program as root) stay read-only.
+    Each write puts back the value read, so nothing changes even where it succeeds."""
+    probe = """
+for name in ("kernel/core_pattern", "vm/swappiness", "kernel/pid_max"):
+    path = "/proc/sys/" + name
+    try:
+        value = open(path).read()
+        with open(path, "w") as f:
+            f.write(value)
+        print("wrote", name)
+    except OSError as exc:
+        print("no", name, exc.strerror)
+"""
+    done = python(probe, box=BOX)
+    assert "wrote" not in done.stdout and done.stdout.count("no ") == 3, done.stdout
+
+
+@NO_BWRAP
 def test_total_disk_use_is_bounded():
     """Many files, each under max_file_mb, together past max_disk_mb: the disk fills."""
     fill = """

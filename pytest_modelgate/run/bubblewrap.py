@@ -97,7 +97,9 @@ def bwrap_argv(
     argv += ["--size", str(disk_bytes), "--perms", "0755", "--tmpfs", ROOT]
     argv += ["--dir", WORKDIR, "--dir", f"{ROOT}/tmp", "--symlink", f"{ROOT}/tmp", "/tmp"]
     argv += ["--ro-bind", str(host_workdir), SEED, "--ro-bind", launcher, LAUNCHER]
-    argv += ["--remount-ro", "/", "--chdir", WORKDIR]
+    # /proc read-only as a whole: started by root, the code is uid 0 on the host in a user
+    # namespace, and /proc/sys (core_pattern!) and /proc/sysrq-trigger check only the owner.
+    argv += ["--remount-ro", "/", "--remount-ro", "/proc", "--chdir", WORKDIR]
     for name, value in env.items():
         argv += ["--setenv", name, value]
     return argv
