@@ -79,9 +79,10 @@ def bwrap_argv(
     map_nobody: bool,
 ) -> list[str]:
     """bwrap and its options, up to the command it runs (the launcher inside is appended)."""
-    argv = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--clearenv"]
+    argv = [bwrap, "--unshare-all", "--unshare-user", "--die-with-parent", "--new-session"]
+    argv += ["--clearenv"]
     if map_nobody:  # started as root: inside, the code is nobody in a user namespace
-        argv += ["--unshare-user", "--uid", "65534", "--gid", "65534"]
+        argv += ["--uid", "65534", "--gid", "65534"]
     argv += ["--disable-userns"]  # no nested namespaces to widen what it may do
     for path in SYSTEM:
         if os.path.islink(path):

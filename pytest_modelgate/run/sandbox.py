@@ -192,6 +192,9 @@ def run(
         raise SandboxError(str(exc)) from exc
     if report.get("error"):
         raise SandboxError(f"the sandbox could not start: {report['error']}")
+    if not report:  # the launcher never reported (bwrap refused to start): never a "timeout"
+        said = (streams[1].text() or streams[0].text()).strip()[-500:]
+        raise SandboxError(f"the sandbox could not start: {said or 'no report from the launcher'}")
     if box.strong:
         take_back(path, export)
     out, err = streams
