@@ -61,6 +61,7 @@ class OpenAIServer(LoopbackServer):
         fault_seed: int = 0,
         slow_s: float = 2.0,
         usage: bool = True,
+        system_fingerprint: str | None = None,
     ) -> None:
         super().__init__(statuses)
         self.reply = reply
@@ -76,6 +77,8 @@ class OpenAIServer(LoopbackServer):
         self.fault_rng = random.Random(fault_seed)
         self.slow_s = slow_s
         self.usage = usage  # False: answer without usage fields, as some servers do
+        # Who the server says it is, as OpenAI's does; settable while it runs (a redeploy).
+        self.system_fingerprint = system_fingerprint
         self.injected: dict[str, int] = {}
         self.answered = 0  # requests that got a well-formed completion
 
@@ -138,6 +141,8 @@ class OpenAIServer(LoopbackServer):
                 }
             ],
         }
+        if self.system_fingerprint is not None:
+            answer["system_fingerprint"] = self.system_fingerprint
         if self.usage:
             answer["usage"] = {"prompt_tokens": 10, "completion_tokens": 1, "total_tokens": 11}
         return h.send_json(200, json.dumps(answer))

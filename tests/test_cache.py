@@ -85,6 +85,20 @@ def test_persists_across_reopen_and_keeps_the_first_answer(tmp_path: Path) -> No
         assert cache.get(key("nope")) is None
 
 
+def test_an_answer_keeps_who_gave_it_and_a_changed_servers_replaces_it(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite3"
+    old = "model=gpt-x-2025-01-01, system_fingerprint=fp_1"
+    with ResponseCache(path) as cache:
+        cache.put(key("k"), Completion("old answer", server=old))
+        cache.put(key("plain"), Completion("no identity"))
+    with ResponseCache(path) as cache:
+        assert cache.get(key("k")).server == old
+        assert cache.get(key("plain")).server is None
+        new = Completion("new answer", server="model=gpt-x-2025-06-01, system_fingerprint=fp_2")
+        cache.put(key("k"), new, replace=True)  # asked again: the server had changed
+        assert (cache.get(key("k")).text, cache.get(key("k")).server) == ("new answer", new.server)
+
+
 def test_only_hash_keys_are_accepted(tmp_path: Path) -> None:
     with ResponseCache(tmp_path / "c.sqlite3") as cache:
         with pytest.raises(ValueError, match="request_key hashes") as refused:

@@ -18,6 +18,8 @@ from pytest_modelgate.data.formats import agent_item
 from pytest_modelgate.decide.stats import pass_at_k
 from pytest_modelgate.models.provider import ProviderContext
 from pytest_modelgate.models.providers.openai import OpenAICompatibleProvider
+from pytest_modelgate.run.bubblewrap import HIDE
+from pytest_modelgate.run.sandbox import available_containment
 from pytest_modelgate.run.solvers.react import parse_action, react
 
 SANDBOX = "{timeout_s: 3, cpu_s: 2, memory_mb: 256, max_processes: 32, max_file_mb: 1}"
@@ -261,3 +263,50 @@ def test_a_model_without_max_tokens_gets_one_per_turn(model_server, tmp_path):
     assert server.requests[-1]["max_tokens"] == 1024
     react(item, ask, {"params": {"max_tokens": 64}})
     assert "max_tokens" not in server.requests[-1]
+
+
+STRONG_GATE = """
+version: 1
+policy: {{ladder: meta-frontier, allowed: moderate, decision: point}}
+models:
+  candidate: {{provider: openai, base_url: {url}, model: toy, max_retries: 0}}
+domains:
+  capability:
+    benchmarks:
+      code-basic:
+        dataset: data/code.jsonl
+        format: code
+        scorer: code
+        sandbox: {{isolation: strong, timeout_s: 3}}
+        thresholds:
+          - {{above: 0.9, tier: high}}
+"""
+
+
+def test_strong_isolation_fails_closed_where_only_the_fallback_runs(
+    pytester, model_server, write_gate, monkeypatch
+):
+    """`isolation: strong` never runs model code under the weaker fallback: the benchmark
+    errors, saying what is missing and how to install it, before a question is asked."""
+    monkeypatch.setenv(HIDE, "1")  # as on a machine without bubblewrap
+    server = model_server()
+    write_jsonl(pytester.path / "data/code.jsonl", CODE_ROWS[:1])
+    write_gate(STRONG_GATE.format(url=server.base_url))
+    run = pytester.runpytest("--modelgate", "--modelgate-report", "out", "-p", "no:randomly")
+    assert run.ret != 0
+    run.stdout.fnmatch_lines(["*code-basic*needs bubblewrap*apt-get install bubblewrap*"])
+    assert server.requests == []
+    bench = results(pytester)["benchmarks"]["code-basic"]
+    assert "needs bubblewrap" in bench["error"]
+
+
+@pytest.mark.skipif(not available_containment().strong, reason="no working bubblewrap here")
+def test_strong_isolation_runs_where_bubblewrap_works(pytester, model_server, write_gate):
+    server = model_server()
+    write_jsonl(pytester.path / "data/code.jsonl", CODE_ROWS[:1])
+    write_gate(STRONG_GATE.format(url=server.base_url))
+    run = pytester.runpytest("--modelgate", "--modelgate-report", "out", "-p", "no:randomly")
+    run.assert_outcomes(failed=2)  # the item passes (1.0 above 0.9): the gate and release fail
+    bench = results(pytester)["benchmarks"]["code-basic"]
+    assert bench["items"] == {"add": 1.0}
+    assert bench["sandbox"]["containment"][0].startswith("isolation: bubblewrap")

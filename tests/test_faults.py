@@ -151,13 +151,12 @@ def test_a_killed_run_resumes_without_asking_again(pytester, model_server, write
     )
     result.assert_outcomes(passed=2)
     bench = json.loads((pytester.path / "out/results.json").read_text())["benchmarks"]["toy"]
-    assert len(server.requests) - requests_before_rerun == 600 - kept == bench["calls"]
-    assert bench["cached"] == kept and bench["n"] == 600
+    # One cached answer is asked again: the server's reply says it is still the same one.
+    assert len(server.requests) - requests_before_rerun == 600 - kept + 1 == bench["calls"]
+    assert bench["cached"] == kept - 1 and bench["n"] == 600 and bench["cache_refetched"] == 0
 
 
-def test_a_cached_rerun_asks_nothing_and_a_bad_cache_is_set_aside(
-    pytester, model_server, write_gate
-):
+def test_a_cached_rerun_asks_once_and_a_bad_cache_is_set_aside(pytester, model_server, write_gate):
     server = model_server()
     write_jsonl(pytester.path / "data/mcq.jsonl", mcq_rows(50, correct=10))
     write_gate(GATE.format(url=server.base_url, rate=0))
@@ -168,7 +167,8 @@ def test_a_cached_rerun_asks_nothing_and_a_bad_cache_is_set_aside(
     )
     result.assert_outcomes(passed=2)
     bench = json.loads((pytester.path / "out/results.json").read_text())["benchmarks"]["toy"]
-    assert (bench["calls"], bench["cached"], len(server.requests)) == (0, 50, 50)
+    # Once: the first cached answer is asked again, to learn who the server is now.
+    assert (bench["calls"], bench["cached"], len(server.requests)) == (1, 49, 51)
 
     (pytester.path / "bad").mkdir()
     (pytester.path / "bad/responses.sqlite3").write_bytes(b"not a database at all" * 100)
@@ -180,7 +180,7 @@ def test_a_cached_rerun_asks_nothing_and_a_bad_cache_is_set_aside(
             "readable sqlite database*moved it to*"
         ]
     )
-    assert len(server.requests) == 100
+    assert len(server.requests) == 101
 
 
 def test_replicas_share_the_load_and_a_dead_one_is_retried_elsewhere(
@@ -324,12 +324,46 @@ def test_a_finished_run_lends_its_answers_to_no_later_run(pytester, model_server
         "--modelgate", "--modelgate-report", "out", "--modelgate-cache-reuse"
     )
     bench = _bench(pytester)
-    assert (bench["calls"], bench["cached"], len(server.requests)) == (0, 30, 60)
+    assert (bench["calls"], bench["cached"], len(server.requests)) == (1, 29, 61)
     oldest, newest = bench["cached_recorded"]
     assert oldest <= newest and oldest.endswith("+00:00")
     result.stdout.fnmatch_lines(
-        [f"Spend: 0 model calls, 30 cached answers (received {oldest} to *"]
+        [f"Spend: 1 model calls, 29 cached answers (received {oldest} to *"]
     )
+
+
+def test_answers_a_server_gave_under_another_identity_are_asked_again(
+    pytester, model_server, write_gate
+):
+    """A new checkpoint behind the same name and URL says so (system_fingerprint, the served
+    model id): answers recorded from the old one are not served, even with reuse asked for,
+    and the report says how many were asked again and why."""
+    server = model_server(system_fingerprint="fp_old")
+    write_jsonl(pytester.path / "data/mcq.jsonl", mcq_rows(30, correct=10))
+    write_gate(GATE.format(url=server.base_url, rate=0))
+    pytester.runpytest("--modelgate").assert_outcomes(passed=2)
+    server.system_fingerprint = "fp_new"  # redeployed
+    result = pytester.runpytest(
+        "--modelgate", "--modelgate-report", "out", "--modelgate-cache-reuse"
+    )
+    result.assert_outcomes(passed=2)
+    bench = _bench(pytester)
+    assert (bench["calls"], bench["cached"], bench["cache_refetched"]) == (30, 0, 30)
+    assert len(server.requests) == 60
+    assert bench["server_change"] == [
+        "model=candidate, system_fingerprint=fp_old",
+        "model=candidate, system_fingerprint=fp_new",
+    ]
+    result.stdout.fnmatch_lines(
+        [
+            "Spend: 30 model calls, 0 cached answers, * 30 cached answers asked again: recorded "
+            "when the server said 'model=candidate, system_fingerprint=fp_old', it now says "
+            "'model=candidate, system_fingerprint=fp_new'."
+        ]
+    )
+    # The new server's answers replaced the old ones: the next reuse serves them.
+    pytester.runpytest("--modelgate", "--modelgate-report", "out", "--modelgate-cache-reuse")
+    assert (_bench(pytester)["cached"], _bench(pytester)["cache_refetched"]) == (29, 0)
 
 
 def test_the_same_model_name_at_another_url_is_another_model(pytester, model_server, write_gate):
@@ -360,4 +394,4 @@ def test_a_run_stopped_early_is_resumed(pytester, model_server, write_gate):
     pytester.runpytest("--modelgate", "-x").assert_outcomes(failed=1)
     assert len(server.requests) == 30  # toy crossed its threshold; more was never asked
     pytester.runpytest("--modelgate").assert_outcomes(passed=1, failed=2)
-    assert len(server.requests) == 50  # toy's answers resumed from the cache
+    assert len(server.requests) == 51  # toy's resumed from the cache (one asked again: who?)

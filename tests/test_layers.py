@@ -45,6 +45,7 @@ LAZY: dict[tuple[str, str], str] = {
     ("run.engine", "decide.multiplicity"): "only policy.multiplicity: holm pays for it",
     ("run.engine", "run.sandbox"): _SANDBOX,
     ("run.scorers.code", "run.sandbox"): _SANDBOX,
+    ("run.scorers.code", "run.scorers.code_runner"): "its constants, only where code runs",
     ("run.solvers.react", "run.sandbox"): _SANDBOX,
     ("run.solvers", "run.solvers.honesty"): "solvers are imported when a gate names them",
     ("run.solvers", "run.solvers.react"): "solvers are imported when a gate names them",

@@ -293,6 +293,26 @@ SANDBOX = Section(
         amount(
             "max_file_mb", True, False, "Largest file it may write.", "max_file_mb: 16", default=16
         ),
+        amount(
+            "max_disk_mb",
+            True,
+            False,
+            "Total size of its work dir (with bubblewrap a tmpfs of this size, whose pages also "
+            "count towards the memory cgroup; the fallback bounds single files only).",
+            "max_disk_mb: 128",
+            default=128,
+        ),
+        Key(
+            "isolation",
+            "str",
+            "`strong`: run model code only under bubblewrap, and error the benchmark where only "
+            "the fallback (namespaces, Landlock, rlimits) is available. `best-effort`: the "
+            "strongest this machine has; every report names which ran. See "
+            "[security](security.md).",
+            "isolation: strong",
+            default="best-effort",
+            choices=("best-effort", "strong"),
+        ),
     ),
 )
 

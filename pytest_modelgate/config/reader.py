@@ -142,21 +142,22 @@ class Reader:
         value = self.get(m, name, key, "str")
         return (self.base / value) if value else None
 
-    def amounts(self, parent: LineDict, name: str, key: str, section: Section) -> dict[str, float]:
-        """A mapping of limits such as ``budget: {max_calls: 5000, max_cost: 20}``."""
+    def amounts(self, parent: LineDict, name: str, key: str, section: Section) -> dict[str, Any]:
+        """A mapping of limits such as ``budget: {max_calls: 5000, max_cost: 20}`` (numbers,
+        and words from a declared choice such as ``isolation: strong``)."""
         raw = self.get(parent, name, key, "mapping")
         if not raw:
             return {}
         mkey = f"{key}.{name}"
         m = self.section(raw, self.line_of(parent, name), mkey, section)
-        out: dict[str, float] = {}
+        out: dict[str, Any] = {}
         if m is None:
             return out
         for k in section.keys:
-            value = self.get(m, k.name, mkey, k.kind)
+            value = self.get(m, k.name, mkey, k.kind, choices=k.choices or None)
             if value is None:
                 continue
-            if not self.in_range(m, k, mkey, value):
+            if isinstance(value, (int, float)) and not self.in_range(m, k, mkey, value):
                 continue
             out[k.name] = value
         return out

@@ -139,7 +139,7 @@ class BenchmarkSpec:
     solver: str | None = None  # None: the format's own (generate for most)
     judge: JudgeSpec | None = None
     agent: Mapping[str, float] = field(default_factory=dict)  # ReAct loop limits
-    sandbox: Mapping[str, float] = field(default_factory=dict)  # code execution limits
+    sandbox: Mapping[str, Any] = field(default_factory=dict)  # code limits, isolation
     description: str | None = None
     thresholds: tuple[ThresholdSpec, ...] = ()
     floors: tuple[ThresholdSpec, ...] = ()

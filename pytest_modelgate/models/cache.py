@@ -13,6 +13,10 @@ answers are served only when asked for (``--modelgate-cache-reuse``: iterating o
 thresholds during development). A run killed or stopped half-way seals nothing, so the next run
 resumes where it stopped.
 
+Each answer keeps the server's word on who gave it (``Completion.server``: the served model id,
+OpenAI's ``system_fingerprint``), so ``calls.ModelCaller`` can refuse answers a different
+deployment gave even under the same name and URL.
+
 A bad file (not sqlite, damaged, another application's, another version's) is moved aside,
 never deleted, and reported in ``notice``; a cache that cannot work at all turns itself off
 and says so. The cache only saves calls, so it never crashes or fails a run.
@@ -38,7 +42,7 @@ except ImportError:  # pragma: no cover - Windows: processes opening a bad file 
     fcntl = None  # type: ignore[assignment]
 
 FORMAT = "pytest-modelgate-cache"
-VERSION = 2  # 2: rows are sealed by the run that finished with them
+VERSION = 3  # 2: rows are sealed by the run that finished with them; 3: rows name the server
 BUSY_TIMEOUT_S = 30.0
 # A cache file up to this size is read into memory when opened (its pages are all read then
 # anyway, by the integrity check): a re-run's hits are then dict lookups, not a query each
@@ -49,8 +53,10 @@ _SIDECARS = ("-wal", "-shm", "-journal")  # sqlite's own files beside the databa
 _SCHEMA = (
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE responses (key TEXT PRIMARY KEY, text TEXT NOT NULL,"
-    " usage TEXT NOT NULL, created REAL NOT NULL, sealed INTEGER NOT NULL DEFAULT 0)",
+    " usage TEXT NOT NULL, created REAL NOT NULL, sealed INTEGER NOT NULL DEFAULT 0,"
+    " server TEXT)",
 )
+_COLUMNS = "text, usage, created, sealed, server"
 _SEAL_BATCH = 500  # keys per UPDATE: well under sqlite's limit on bound parameters
 
 
@@ -75,14 +81,14 @@ class ResponseCache:
         # can close it for certain (per-thread connections would outlive pool threads).
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
-        # Rows stored before this run opened: key -> (text, usage, created, sealed).
-        self._snapshot: dict[str, tuple[str, str, float, int]] = {}
+        # Rows stored before this run opened: key -> (text, usage, created, sealed, server).
+        self._snapshot: dict[str, tuple[str, str, float, int, str | None]] = {}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with _exclusive(self.path):
                 self._conn = self._open()
             if self.path.stat().st_size <= SNAPSHOT_MAX_BYTES:
-                rows = self._conn.execute("SELECT key, text, usage, created, sealed FROM responses")
+                rows = self._conn.execute(f"SELECT key, {_COLUMNS} FROM responses")
                 self._snapshot = {key: tuple(rest) for key, *rest in rows}  # type: ignore[misc]
         except (OSError, sqlite3.Error) as exc:  # unusable location: run without a cache
             self._disable(f"cannot open {self.path}: {_one_line(exc)}")
@@ -135,7 +141,7 @@ class ResponseCache:
                     return None
                 try:
                     row = self._conn.execute(
-                        "SELECT text, usage, created, sealed FROM responses WHERE key = ?", (key,)
+                        f"SELECT {_COLUMNS} FROM responses WHERE key = ?", (key,)
                     ).fetchone()
                 except sqlite3.Error as exc:  # a miss costs one call, never the run
                     self._disable(f"reading {self.path} failed: {_one_line(exc)}")
@@ -145,7 +151,7 @@ class ResponseCache:
         if row[3] and not self.reuse_sealed:
             return None  # a finished run's answer: ask this deployment again
         try:
-            completion = Completion(row[0], json.loads(row[1]), recorded=row[2])
+            completion = Completion(row[0], json.loads(row[1]), recorded=row[2], server=row[4])
         except ValueError as exc:
             self._disable(f"reading {self.path} failed: {_one_line(exc)}")
             return None
@@ -153,7 +159,8 @@ class ResponseCache:
             self._used.add(key)
         return completion
 
-    def put(self, key: str, completion: Completion) -> None:
+    def put(self, key: str, completion: Completion, *, replace: bool = False) -> None:
+        """Store an answer; ``replace``: over an unsealed one too (a changed server's)."""
         if not _KEY.fullmatch(key):  # only hashes: a raw prompt or header must never land here
             # (and is not echoed: it might be the very secret this guards against)
             raise ValueError("cache keys are providers.request_key hashes (lowercase hex)")
@@ -166,10 +173,10 @@ class ResponseCache:
                 # what a run read from the cache never changes under a concurrent writer; a
                 # sealed answer this run asked again for is replaced by the new one.
                 self._conn.execute(
-                    "INSERT INTO responses VALUES (?, ?, ?, ?, 0) ON CONFLICT(key) DO UPDATE SET"
+                    "INSERT INTO responses VALUES (?, ?, ?, ?, 0, ?) ON CONFLICT(key) DO UPDATE SET"
                     " text = excluded.text, usage = excluded.usage, created = excluded.created,"
-                    " sealed = 0 WHERE sealed = 1",
-                    (key, completion.text, usage, time.time()),
+                    " sealed = 0, server = excluded.server WHERE sealed = 1 OR ?",
+                    (key, completion.text, usage, time.time(), completion.server, replace),
                 )
                 self._used.add(key)
                 self._snapshot.pop(key, None)  # the row may have been sealed: read it afresh

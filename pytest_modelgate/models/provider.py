@@ -25,6 +25,9 @@ class Completion:
     usage: Mapping[str, int] = field(default_factory=dict)
     # When a cached answer was first received (epoch seconds); not part of the answer.
     recorded: float | None = field(default=None, compare=False)
+    # Who answered, as the server said (OpenAI: the served model id and system_fingerprint);
+    # None where it says nothing. The cache keeps it to tell a changed deployment.
+    server: str | None = field(default=None, compare=False)
 
 
 class ProviderError(RuntimeError):
@@ -78,6 +81,13 @@ def request_key(
         default=str,
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def server_identity(data: Mapping[str, Any], *fields: str) -> str | None:
+    """What a response says about who answered (``fields`` of its JSON that are strings),
+    as one line: ``model=gpt-4o-2024-08-06, system_fingerprint=fp_44709d6fcb``."""
+    said = [f"{name}={data[name]}" for name in fields if isinstance(data.get(name), str)]
+    return ", ".join(said)[:500] or None
 
 
 def describe_spec(spec: ModelSpec, **extra: Any) -> dict[str, Any]:

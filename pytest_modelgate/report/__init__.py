@@ -374,10 +374,22 @@ def spend_line(report: ModelReport) -> str:
         span = widen(span, tuple(recorded) if recorded else None)
     when = iso_span(span)
     received = f" (received {when[0]} to {when[1]})" if when else ""
-    return (
+    line = (
         f"Spend: {calls} model calls{by_judges}, {cached} cached answers{received}, "
         f"{tokens} tokens{estimated}{cost}."
     )
+    refetched = sum(b.tally.refetched for b in benches)
+    refetched += sum(j.get("cache_refetched", 0) for j in judges)
+    changes = [b.tally.server_change for b in benches]
+    changes += [tuple(j["server_change"]) for j in judges if j.get("server_change")]
+    change = next((c for c in changes if c), None)
+    if refetched and change:
+        was, now = (c or "nothing" for c in change)
+        line += (
+            f" {refetched} cached answers asked again: recorded when the server said "
+            f"{was!r}, it now says {now!r}."
+        )
+    return line
 
 
 def _tokens(usage: Mapping[str, int]) -> int:

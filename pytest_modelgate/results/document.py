@@ -60,6 +60,9 @@ def benchmark_entry(result: Any) -> dict[str, Any]:
         "cost": None if result.tally.cost is None else round(result.tally.cost, 6),
         "cached": result.tally.cached,
         "cached_recorded": iso_span(result.tally.recorded),  # when the cached answers came
+        # cached answers not served: the server now says it is another (model id, fingerprint)
+        "cache_refetched": result.tally.refetched,
+        "server_change": list(result.tally.server_change) if result.tally.server_change else None,
         "errors": result.tally.errors,
         "tier": result.tier,
         "error": result.error,

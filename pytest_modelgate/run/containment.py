@@ -1,35 +1,41 @@
 """What this machine allows to contain model-written code, strongest first, in words.
 
 ``sandbox.available_containment()`` tries these candidates once per process and keeps the
-first that works:
+first that works. The strong one is bubblewrap (``bubblewrap``: a root of its own, a
+size-bounded tmpfs work dir, every namespace unshared); the rest are the fallback where it
+is missing, each weaker than the one before:
 
 - always: RLIMIT_CPU, RLIMIT_AS, RLIMIT_FSIZE, no core files; a wall timeout after which
   everything the command started is killed, even processes that left its session; a
   scrubbed environment (PATH, LANG, HOME and TMPDIR in the work dir); stdin from a file;
   output captured, head and tail kept.
+- the run's own cgroups where this process may make them (``cgroups``): a pids cgroup and a
+  memory cgroup hold all its processes together to ``max_processes`` and ``memory_mb``.
+  Without them the total is only bounded as RLIMIT_AS x RLIMIT_NPROC (memory_mb for each
+  of up to max_processes processes).
 - processes: RLIMIT_NPROC. It counts all processes of the real uid, and root is exempt, so:
   in a user namespace it counts this run's only; root runs as ``nobody``, or, when nobody
   cannot read the Python (a pyenv in /root), as root without any capability inside a pids
-  cgroup of its own.
+  cgroup of its own (bubblewrap: as nobody mapped in a user namespace, likewise).
 - a user namespace (or root's own right) gives a network namespace (loopback only: no
   network), a PID namespace (no signals out; the kernel kills leftovers) and an IPC one.
 - Landlock (Linux >= 5.13): writes only in the work dir; reads only system directories and
   the Python installation (not $HOME, not the repository); no ptrace of outside processes;
-  without a network namespace, Landlock >= 4 denies TCP connect and bind instead.
+  without a network namespace, Landlock >= 4 denies TCP connect and bind instead. Landlock
+  does not stop connecting to a host's pathname UNIX socket that its rules let it reach,
+  nor total disk use in the work dir: only bubblewrap does.
 
 ``SandboxError`` is defined here, below ``sandbox``, because both modules raise it.
 """
 
 from __future__ import annotations
 
-import itertools
 import os
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 
+from pytest_modelgate.run.bubblewrap import INSTALL, find_bwrap
+from pytest_modelgate.run.cgroups import CgroupBases, cgroup_bases
 from pytest_modelgate.run.sandbox_launcher import NEWIPC, NEWNET, NEWPID, NEWUSER, landlock_abi
 
 
@@ -39,12 +45,57 @@ class SandboxError(RuntimeError):
 
 @dataclass(frozen=True)
 class Containment:
-    namespaces: int = 0  # CLONE_NEW* flags the launcher unshares
-    landlock: int = 0  # Landlock ABI version applied; 0: none
-    drop_root: str | None = None  # as root: "nobody", or "capless" (uid 0, no capabilities)
-    pids_cgroup: str | None = None  # where per-run pids cgroups are made (capless root)
+    namespaces: int = 0  # CLONE_NEW* flags the launcher unshares (fallback)
+    landlock: int = 0  # Landlock ABI version applied; 0: none (fallback)
+    # as root: "nobody", "capless" (uid 0, no capabilities; fallback) or "mapped" (bubblewrap
+    # started as root, the code nobody in its user namespace)
+    drop_root: str | None = None
+    cgroups: CgroupBases = field(default_factory=CgroupBases)  # where run cgroups are made
+    bubblewrap: str | None = None  # the bwrap executable: the strong sandbox
+
+    @property
+    def strong(self) -> bool:
+        return self.bubblewrap is not None
+
+    @property
+    def counts_processes_per_run(self) -> bool:
+        """Whether max_processes counts this run's processes only (not the uid's others)."""
+        return self.cgroups.has("pids") or self.strong or bool(self.namespaces & NEWUSER)
 
     def describe(self) -> tuple[str, ...]:
+        notes = [self._isolation(), *self._network_and_files(), self._processes()]
+        if self.cgroups.has("memory"):
+            notes.append("memory: memory_mb for all processes together (memory cgroup)")
+        else:
+            notes.append(
+                "memory: memory_mb per process (RLIMIT_AS); total NOT bounded below "
+                "memory_mb x max_processes (no memory cgroup here)"
+            )
+        if self.drop_root:
+            notes.append(
+                {
+                    "nobody": "user: root dropped to nobody",
+                    "capless": "user: root without capabilities (nobody cannot read this Python)",
+                    "mapped": "user: nobody in a user namespace (bubblewrap started by root)",
+                }[self.drop_root]
+            )
+        return tuple(notes)
+
+    def _isolation(self) -> str:
+        if self.strong:
+            return (
+                "isolation: bubblewrap (own mount, PID, network, IPC, UTS and user namespaces; "
+                "read-only minimal root)"
+            )
+        return f"isolation: fallback, NOT bubblewrap (for the strong sandbox, {INSTALL})"
+
+    def _network_and_files(self) -> list[str]:
+        if self.strong:
+            return [
+                "network: none (new network namespace, loopback only)",
+                "filesystem: system dirs and Python read-only; work dir a private tmpfs of "
+                "max_disk_mb; no host /tmp, /run, /home or UNIX sockets",
+            ]
         ns, notes = self.namespaces, []
         if ns & NEWNET:
             notes.append("network: none (new network namespace, loopback only)")
@@ -55,90 +106,39 @@ class Containment:
         if self.landlock:
             notes.append(
                 f"filesystem: Landlock ABI {self.landlock}: writes only in the work dir, "
-                "reads only system paths and Python"
+                "reads only system paths and Python; total disk use NOT bounded"
             )
         else:
             notes.append("filesystem: NOT contained (no Landlock): only cwd, HOME, TMPDIR set")
-        if self.pids_cgroup:
+        return notes
+
+    def _processes(self) -> str:
+        if self.cgroups.has("pids"):
             count = "processes: per-run pids cgroup"
         elif self.drop_root == "capless":
             count = "processes: NOT limited (root ignores RLIMIT_NPROC; no pids cgroup here)"
-        elif ns & NEWUSER:
+        elif self.strong or self.namespaces & NEWUSER:
             count = "processes: RLIMIT_NPROC per run (user namespace)"
         else:
             count = "processes: RLIMIT_NPROC shared with the user's other processes"
-        pid = ", PID namespace" if ns & NEWPID else ""
-        notes.append(f"{count}{pid}; leftovers killed")
-        if self.drop_root:
-            notes.append(
-                "user: root dropped to nobody"
-                if self.drop_root == "nobody"
-                else "user: root without capabilities (nobody cannot read this Python)"
-            )
-        return tuple(notes)
+        pid = ", PID namespace" if self.strong or self.namespaces & NEWPID else ""
+        return f"{count}{pid}; leftovers killed"
 
 
-def candidates() -> Iterator[Containment]:
-    """Every containment worth trying on this machine, strongest first."""
-    full, user_net = NEWUSER | NEWNET | NEWPID | NEWIPC, NEWUSER | NEWNET
+def candidates(strong: bool = True) -> Iterator[Containment]:
+    """Every containment worth trying on this machine, strongest first; ``strong=False``
+    leaves bubblewrap out (the fallback alone)."""
     root = os.geteuid() == 0
-    pids = pids_cgroup_base() if root else None
+    cgroups = cgroup_bases()
+    bwrap = find_bwrap() if strong else None
+    if bwrap:
+        yield Containment(drop_root="nobody" if root else None, cgroups=cgroups, bubblewrap=bwrap)
+        if root and cgroups.has("pids"):  # nobody cannot read this Python: count in a cgroup
+            yield Containment(drop_root="mapped", cgroups=cgroups, bubblewrap=bwrap)
+    full, user_net = NEWUSER | NEWNET | NEWPID | NEWIPC, NEWUSER | NEWNET
     for landlock in dict.fromkeys((landlock_abi(), 0)):
         for ns in (full, user_net, 0):
-            yield Containment(ns, landlock, "nobody" if root else None)
+            yield Containment(ns, landlock, "nobody" if root else None, cgroups)
         if root and landlock:  # capless root still owns root's files: only under Landlock
             for ns in (NEWNET | NEWPID | NEWIPC, 0):
-                yield Containment(ns, landlock, "capless", pids)
-
-
-def pids_cgroup_base() -> str | None:
-    """This process's cgroup directory for the pids controller, if we may make children."""
-    mounts = {}
-    for line in Path("/proc/self/mountinfo").read_text().splitlines():
-        left, _, right = line.partition(" - ")
-        fields, (fstype, _, options) = left.split(), right.split()[:3]
-        if fstype == "cgroup" and "pids" in options.split(","):
-            mounts["v1"] = fields[3], fields[4]
-        elif fstype == "cgroup2":
-            mounts["v2"] = fields[3], fields[4]
-    for line in Path("/proc/self/cgroup").read_text().splitlines():
-        hierarchy, controllers, where = line.split(":", 2)
-        key = "v1" if "pids" in controllers.split(",") else "v2" if hierarchy == "0" else ""
-        if key in mounts:
-            root, point = mounts[key]
-            path = Path(point) / os.path.relpath(where, root)
-            enabled = path / "cgroup.subtree_control"
-            if key == "v2" and "pids" not in (enabled.read_text() if enabled.exists() else ""):
-                continue
-            if os.access(path, os.W_OK):
-                return str(path)
-    return None
-
-
-_run_ids = itertools.count()
-
-
-@contextmanager
-def pids_limit(base: str | None, limit: int) -> Iterator[str | None]:
-    """A pids cgroup of one run's own under ``base``, capped at ``limit``, removed afterwards;
-    None when ``base`` is None."""
-    if base is None:
-        yield None
-        return
-    path = Path(base) / f"modelgate-{os.getpid()}-{next(_run_ids)}"
-    try:
-        path.mkdir()
-        (path / "pids.max").write_text(str(limit))
-    except OSError as exc:
-        raise SandboxError(f"cannot make a pids cgroup in {base}: {exc}") from exc
-    try:
-        yield str(path)
-    finally:
-        for _ in range(200):  # empty once the kernel has reaped the last process
-            try:
-                path.rmdir()
-                break
-            except FileNotFoundError:
-                break
-            except OSError:
-                time.sleep(0.01)
+                yield Containment(ns, landlock, "capless", cgroups)

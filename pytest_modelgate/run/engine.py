@@ -413,7 +413,17 @@ def _sandbox_record(bench: BenchmarkSpec) -> dict[str, Any] | None:
     """What model-written code runs under, for the report: limits and containment."""
     if solver_name(bench) != "react" and bench.scorer != "code":
         return None
-    from pytest_modelgate.run.sandbox import Limits, available_containment
+    from pytest_modelgate.run.sandbox import (
+        Limits,
+        SandboxError,
+        available_containment,
+        require_isolation,
+    )
 
-    limits = dataclasses.asdict(Limits.from_options(bench.sandbox))
-    return {"limits": limits, "containment": available_containment().describe()}
+    limits = Limits.from_options(bench.sandbox)
+    try:  # fail closed before the first question, not at the first answer's code
+        box = available_containment()
+        require_isolation(limits, box)
+    except SandboxError as exc:
+        raise EvaluationError(f"{bench.name}: {exc}", Tally()) from exc
+    return {"limits": dataclasses.asdict(limits), "containment": box.describe()}

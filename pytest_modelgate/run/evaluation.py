@@ -47,6 +47,8 @@ class Tally:
     usage_estimated: bool = False  # some answers came without usage fields
     cost: float | None = None  # from the model's prices; None when it has none
     recorded: tuple[float, float] | None = None  # when the cached answers were first received
+    refetched: int = 0  # cached answers asked again: the server's identity had changed
+    server_change: tuple[str | None, str | None] | None = None  # (recorded, now), the first seen
 
     def __add__(self, other: Tally) -> Tally:
         usage = dict(self.usage)
@@ -65,6 +67,8 @@ class Tally:
             self.usage_estimated or other.usage_estimated,
             sum(costs) if costs else None,
             widen(self.recorded, other.recorded),
+            self.refetched + other.refetched,
+            self.server_change or other.server_change,
         )
 
 
@@ -242,5 +246,7 @@ def evaluate(
         usage_estimated=caller.usage_estimated,
         cost=caller.cost if caller.prices else None,
         recorded=caller.recorded,
+        refetched=caller.refetched,
+        server_change=caller.server_change,
     )
     return Evaluation(item_scores, tally, next(iter(failed.values()), None), transcripts)

@@ -145,6 +145,10 @@ class Judge:
             "usage": self._usage(),
             "cost": round(sum(c.cost for c in self.callers), 6),
             "cached_recorded": self._recorded(),
+            "cache_refetched": sum(c.refetched for c in self.callers),
+            "server_change": next(
+                (list(c.server_change) for c in self.callers if c.server_change), None
+            ),
             "rubrics": {name: r.sha256 for name, r in sorted(self.rubrics.items())},
             "verdicts": {
                 item: dict(sorted(v.items())) for item, v in sorted(self.verdicts.items())

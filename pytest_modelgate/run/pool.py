@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_modelgate.config.specs import BenchmarkSpec
-from pytest_modelgate.models.calls import AnswerLog, AnswerStore, ModelCaller
+from pytest_modelgate.models.calls import AnswerLog, AnswerStore, ModelCaller, ServerWitness
 from pytest_modelgate.models.provider import (
     Provider,
     ProviderContext,
@@ -43,6 +43,7 @@ class ModelPool:
         self._providers: dict[tuple[Path, str], Provider | ProviderError] = {}
         self._limiters: dict[tuple[Path, str], RateLimiter] = {}
         self._run_budgets: dict[Path, Budget | None] = {}  # policy.budget, one per gate file
+        self._witnesses: dict[tuple[Path, str], ServerWitness] = {}  # who each server is
 
     def provider(self, loaded: LoadedGate, model: str) -> Provider:
         key = (loaded.gate.path, model)
@@ -75,6 +76,7 @@ class ModelPool:
             if path not in self._run_budgets:
                 policy_budget = loaded.gate.policy.budget
                 self._run_budgets[path] = Budget.from_spec("policy.budget", policy_budget)
+            witness = self._witnesses.setdefault((path, spec.name), ServerWitness())
         key = f"domains.{bench.domain}.benchmarks.{bench.name}.budget"
         budgets = [b for b in (self._run_budgets[path], Budget.from_spec(key, bench.budget)) if b]
         return ModelCaller(
@@ -84,6 +86,7 @@ class ModelPool:
             budgets=budgets,
             prices=spec.prices,
             recorder=self.recorder,
+            witness=witness,
         )
 
     def close(self) -> None:

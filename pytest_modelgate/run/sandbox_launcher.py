@@ -52,8 +52,8 @@ def libc_call(name: str, *args: int | bytes | None) -> int:
 
 def _enter(plan: dict) -> None:
     """The launcher: join the pids cgroup, drop root, unshare, map our ids."""
-    if plan["cgroup"]:
-        Path(plan["cgroup"], "cgroup.procs").write_text(str(os.getpid()))
+    for cgroup in plan["cgroups"]:
+        Path(cgroup, "cgroup.procs").write_text(str(os.getpid()))
     if plan["drop_root"] == "nobody":
         os.setgroups([])
         os.setgid(NOBODY)
@@ -89,7 +89,9 @@ def _confine_and_exec(plan: dict, command: list[str]) -> None:
             signal.signal(sig, signal.SIG_DFL)
         if plan["drop_root"] == "capless":
             _drop_capabilities()
-        if plan["namespaces"] & NEWUSER:  # ours: the launcher (and the PID-1 reaper) too
+        if plan.get("own_userns"):  # bubblewrap's: with its PID 1 and the launcher
+            nproc = plan["processes"] + 2
+        elif plan["namespaces"] & NEWUSER:  # ours: the launcher (and the PID-1 reaper) too
             nproc = plan["processes"] + (2 if plan["namespaces"] & NEWPID else 1)
         else:  # counted over all of this uid's threads: leave room for those already there
             nproc = _threads_of(os.getuid()) + plan["processes"] - 1  # we are one
@@ -108,7 +110,7 @@ def _confine_and_exec(plan: dict, command: list[str]) -> None:
     except (OSError, ValueError) as exc:
         _report(plan, {"error": f"confining the command: {exc}"})
         os._exit(LAUNCH_FAILED)
-    os.close(plan["report_fd"])
+    _close_channels(plan)
     try:
         os.execvp(command[0], command)
     except OSError as exc:
@@ -179,6 +181,49 @@ def _landlock(plan: dict) -> None:
     os.close(ruleset)
 
 
+def _close_channels(plan: dict) -> None:
+    """The launcher's pipes to the host, closed in every process the command could reach."""
+    os.close(plan["report_fd"])
+    if plan.get("export_fd") is not None:
+        os.close(plan["export_fd"])
+
+
+def _seed(plan: dict) -> None:
+    """Copy the host's work dir (read-only at ``seed``) into the private work dir, keeping
+    times, so ``ls -la`` reads as it would on the host."""
+    import shutil  # noqa: PLC0415 - bubblewrap only
+
+    seed, workdir = plan["seed"], plan["workdir"]
+    shutil.copytree(seed, workdir, symlinks=True, dirs_exist_ok=True)
+    stat = os.stat(seed)
+    for directory in (workdir, os.path.dirname(workdir)):  # the task dir and its parent
+        os.utime(directory, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+def _export(plan: dict) -> None:
+    """Send the work dir back as a tar stream, once nothing of the command runs any more.
+    Its size is bounded by the tmpfs; the host unpacks it with tarfile's ``data`` filter."""
+    import tarfile  # noqa: PLC0415 - bubblewrap only
+
+    workdir = plan["workdir"]
+    for root, dirs, _ in os.walk(workdir):  # the code may have locked its own directories
+        for name in (root, *(os.path.join(root, d) for d in dirs)):
+            try:
+                os.chmod(name, os.stat(name).st_mode | 0o700)
+            except OSError:
+                pass
+    with os.fdopen(plan["export_fd"], "wb") as stream:
+        with tarfile.open(fileobj=stream, mode="w|") as tar:
+            for root, dirs, names in os.walk(workdir):
+                for name in sorted(dirs + names):
+                    path = os.path.join(root, name)
+                    try:
+                        tar.add(path, os.path.relpath(path, workdir), recursive=False)
+                    except OSError:
+                        continue  # unreadable: left behind, as the host would find it
+            tar.add(workdir, ".", recursive=False)  # last: its time is restored last
+
+
 def _report(plan: dict, what: dict) -> None:
     os.write(plan["report_fd"], json.dumps(what).encode() + b"\n")
 
@@ -245,7 +290,7 @@ def _pid_one(plan: dict, command: list[str], status_w: int) -> None:
     if child == 0:
         os.close(status_w)
         _confine_and_exec(plan, command)
-    os.close(plan["report_fd"])
+    _close_channels(plan)
     status, cpu = _wait(child, float("inf"))
     os.write(status_w, json.dumps([status, cpu]).encode())
     os._exit(0)  # the kernel now kills whatever is left in the namespace
@@ -256,6 +301,11 @@ def main(argv: list[str]) -> None:
     deadline = time.monotonic() + plan["timeout"]
     try:
         _enter(plan)
+        if plan.get("bwrap"):  # outside: bubblewrap runs this launcher again, inside
+            bwrap = plan["bwrap"]
+            os.execv(bwrap[0], [*bwrap, json.dumps(plan["inside"]), *command])
+        if plan.get("seed"):
+            _seed(plan)
     except OSError as exc:
         _report(plan, {"error": f"entering the sandbox: {exc}"})
         os._exit(LAUNCH_FAILED)
@@ -275,6 +325,11 @@ def main(argv: list[str]) -> None:
     if pid_ns and not timed_out:
         said = os.read(status_r, 4096)
         status, cpu = json.loads(said) if said else (None, 0.0)
+    if plan.get("export_fd") is not None:
+        try:
+            _export(plan)
+        except OSError:
+            pass  # the host keeps the work dir as it was before this command
     _report(plan, {"status": status, "cpu": cpu, "timed_out": timed_out})
     os._exit(0)
 

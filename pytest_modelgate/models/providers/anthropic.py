@@ -33,6 +33,7 @@ from pytest_modelgate.models.provider import (
     ProviderContext,
     ProviderError,
     describe_spec,
+    server_identity,
 )
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
@@ -120,7 +121,9 @@ class AnthropicProvider:
         text = "".join(texts)
         if not text.strip():
             raise ProviderError(self.http.malformed(response, "empty or non-text content"))
-        return Completion(text, usage_fields(data.get("usage")))
+        return Completion(
+            text, usage_fields(data.get("usage")), server=server_identity(data, "model")
+        )
 
     def describe(self) -> dict[str, Any]:
         return describe_spec(self.spec, base_url=public_url(self.url.removesuffix(self.endpoint)))

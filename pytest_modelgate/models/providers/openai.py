@@ -26,6 +26,7 @@ from pytest_modelgate.models.provider import (
     ProviderContext,
     ProviderError,
     describe_spec,
+    server_identity,
 )
 
 
@@ -58,7 +59,8 @@ class OpenAICompatibleProvider:
         if not isinstance(text, str) or not text.strip():
             raise ProviderError(self.http.malformed(response, "empty or non-text content"))
         usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
-        return Completion(text, {k: v for k, v in usage.items() if isinstance(v, int)})
+        counts = {k: v for k, v in usage.items() if isinstance(v, int)}
+        return Completion(text, counts, server=server_identity(data, "model", "system_fingerprint"))
 
     def describe(self) -> dict[str, Any]:
         return describe_spec(self.spec, base_url=public_url(self.url.removesuffix(self.endpoint)))

@@ -6,17 +6,17 @@ dir, then the item's ``tests`` in the same namespace (HumanEval's ``check(candid
 called with ``entry_point``). Whatever the code does - loop, fork, allocate, exit early -
 is a 0, never an error: the run goes on.
 
-Passing needs exit status 0 *and* a nonce the runner prints after the tests, read from
-stdin so the answer cannot quote it: a solution that calls ``sys.exit(0)`` before the
-tests run does not pass. (It stops accidents and casual tricks, not code written to
-attack this runner from inside its own process.)
+Pass or fail is the exit status of the runner (``code_runner``): the tests run in its
+process, the answer's code in a child process it calls through a pipe, so nothing the code
+prints, patches or forges reaches the verdict (docs/security.md says what remains). A
+runner that could not confine itself is an error, never a 0.
 """
 
 from __future__ import annotations
 
 import re
-import secrets
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pytest_modelgate.data.datasets import Item
@@ -29,19 +29,8 @@ _FENCE = re.compile(r"```[ \t]*([\w+-]*)[^\n]*\n(.*?)```", re.S)
 _PYTHON_TAGS = ("python", "py", "python3")
 _CODE_LINE = re.compile(r"^(def |class |import |from \S+ import |async def |@\w)", re.M)
 
-RUNNER = """\
-import sys
-nonce = sys.stdin.readline().strip()
-sys.path.insert(0, "")
-ns = {"__name__": "solution"}
-exec(compile(open("solution.py").read(), "solution.py", "exec"), ns)
-exec(compile(open("tests.py").read(), "tests.py", "exec"), ns)
-entry = sys.argv[1]
-if entry and callable(ns.get("check")):
-    ns["check"](ns[entry])
-sys.stdout.flush()
-print("\\n" + nonce, flush=True)
-"""
+# Runs as text (``python -I -c``): the package is not inside the sandbox. See its docstring.
+RUNNER = Path(__file__).with_name("code_runner.py")
 
 
 def extract_code(answer: str) -> str | None:
@@ -58,17 +47,17 @@ def extract_code(answer: str) -> str | None:
 
 def passes(code: str, item: Item, limits: Limits) -> bool:
     from pytest_modelgate.run.sandbox import run, workdir
+    from pytest_modelgate.run.scorers import code_runner
 
-    nonce = secrets.token_hex(16)
     files = {**item.metadata.get("files", {}), "solution.py": code}
     files["tests.py"] = item.metadata.get("tests", "")
     entry = str(item.metadata.get("entry_point", ""))
     with workdir(files) as path:
-        done = run(
-            [sys.executable, "-I", "-c", RUNNER, entry], path, limits, stdin=nonce.encode() + b"\n"
-        )
-    lines = done.stdout.rstrip().splitlines()
-    return done.ok and bool(lines) and lines[-1] == nonce
+        runner = RUNNER.read_text(encoding="utf-8")
+        done = run([sys.executable, "-I", "-c", runner, entry], path, limits)
+    if done.returncode == code_runner.BROKEN and not done.timed_out:
+        raise RuntimeError(f"the code runner could not confine itself: {done.stderr[-500:]}")
+    return done.ok and done.returncode == code_runner.PASSED
 
 
 class CodeScorer:

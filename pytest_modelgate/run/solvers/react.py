@@ -68,7 +68,7 @@ def observation(result: SandboxResult, limit: int) -> str:
     """What the model sees of a run: the output, cut to ``limit``, and how it ended."""
     if result.timed_out:
         ending = "timed out, killed"
-    elif result.reason in ("cpu", "memory", "file size"):
+    elif result.reason in ("cpu", "memory", "file size", "disk"):
         ending = f"stopped at the {result.reason} limit, exit status {result.returncode}"
     else:
         ending = result.reason or f"exit status {result.returncode}"
