@@ -304,3 +304,36 @@ def test_calibration_is_refused_outside_scorer_judge(pytester, servers, write_ga
     run = pytester.runpytest("--modelgate", "-p", "no:randomly")
     assert run.ret != 0
     run.stdout.fnmatch_lines(["*judge.calibration*used only with scorer: judge*"])
+
+
+def test_a_paired_baseline_graded_by_the_same_judge_is_corrected_by_youdens_index():
+    from pytest_modelgate.config.ladders import BUILTIN_LADDERS, Ladder
+    from pytest_modelgate.config.specs import BenchmarkSpec, JudgeSpec, Policy, ThresholdSpec
+    from pytest_modelgate.decide.benchmark import decide_benchmark
+    from pytest_modelgate.decide.comparisons import Evidence, compare
+
+    ids = [f"i{i}" for i in range(400)]
+    cand = {i: float(k % 4 != 0) for k, i in enumerate(ids)}  # 0.75
+    base = {i: float(k % 2 == 0) for k, i in enumerate(ids)}  # 0.50
+    candidate = Evidence("candidate", 0.75, 400, cand, name="candidate")
+    baseline = Evidence("peer (per-item results)", 0.5, 400, base, name="peer")
+    spec = ThresholdSpec("t", "risk", "peer", 0.05, "high")
+    bench = BenchmarkSpec(
+        name="b",
+        domain="d",
+        dataset=None,
+        format="open",
+        scorer="judge",
+        judge=JudgeSpec("grader"),
+        thresholds=(spec,),
+    )
+    policy = Policy(Ladder("meta-frontier", BUILTIN_LADDERS["meta-frontier"]), "moderate")
+    cal = Calibration(180, 20, 170, 30)  # J = 0.75
+    decided = decide_benchmark(bench, policy, candidate, {"peer": {"b": baseline}}, calibration=cal)
+    raw = compare(candidate, baseline, CONF).diff
+    fixed = decided.thresholds[0].comparison.diff
+    assert fixed.value == pytest.approx(raw.value / 0.75)
+    assert fixed.high - fixed.low > (raw.high - raw.low) / 0.75 * 0.95
+    assert "Rogan-Gladen" in fixed.method
+    assert decided.estimate.value == pytest.approx((0.75 + 0.85 - 1) / 0.75)
+    assert "divided by the judge's Youden index" in decided.thresholds[0].message
