@@ -158,7 +158,7 @@ def test_the_complete_example_parses(tmp_path):
     (tmp_path / "data").mkdir()
     (tmp_path / "baselines").mkdir()
     (tmp_path / "runs").mkdir()
-    data = ("cyber_mcq", "honesty", "ctf", "bio_open", "code")
+    data = ("cyber_mcq", "honesty", "ctf", "bio_open", "code", "judge_gold")
     for name in (
         *(f"data/{d}.jsonl" for d in data),
         "baselines/peer.results.json",

@@ -132,7 +132,7 @@ def test_judge_grades_answers_and_results_record_it(pytester, servers, write_gat
     run.stdout.fnmatch_lines(
         [
             "bio-open: graded by judge grader (45 calls, 0 cached); regrade of 5 items agreed "
-            "on 5 of 5 verdicts",
+            "on 5 of 5 verdicts; judge error not accounted for (no judge.calibration)",
             "Spend: 85 model calls (45 by judges), 0 cached answers, * tokens.",
         ]
     )

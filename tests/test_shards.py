@@ -238,8 +238,11 @@ def test_a_rerun_of_a_shard_asks_the_same_items(project):
     assert [(e["benchmark"], e["items"]) for e in rerun["results"]] == [
         (e["benchmark"], e["items"]) for e in items["results"]
     ]
-    # Every answer came from the cache: the same items, asked again.
-    assert all(e["tally"]["calls"] == 0 and e["tally"]["cached"] > 0 for e in rerun["results"])
+    # Every answer came from the cache (the same items, asked again), but one per model: a
+    # cached answer asked once more, to learn that the server's identity has not changed.
+    models = {e["model"] for e in rerun["results"]}
+    assert sum(e["tally"]["calls"] for e in rerun["results"]) == len(models)
+    assert all(e["tally"]["cached"] > 0 for e in rerun["results"])
 
 
 def refused(run: pytest.RunResult, *lines: str) -> None:
@@ -485,6 +488,10 @@ def test_a_bad_shard_in_the_ini_file_names_the_ini_key(pytester):
             "judge: {model: grader, regrade: 3}",
             "domains.chem_bio.benchmarks.bio-open.judge.regrade",
         ),
+        (
+            "judge: {model: grader, calibration: gold.jsonl}",
+            "domains.chem_bio.benchmarks.bio-open.judge.calibration",
+        ),
     ],
 )
 @pytest.mark.parametrize("mode", ["shard", "merge"])
@@ -494,6 +501,13 @@ def test_sequential_sampling_and_regrades_refuse_sharding_at_collection(project,
     old = change.split(":")[0] + ":"
     line = next(ln for ln in text.splitlines() if ln.strip().startswith(old))
     gate.write_text(text.replace(line, line[: len(line) - len(line.lstrip())] + change))
+    gold = [("yes", "C"), ("no", "I")]
+    (project.path / "gold.jsonl").write_text(
+        "".join(
+            json.dumps({"input": "Q?", "target": "yes", "answer": a, "gold_grade": g}) + "\n"
+            for a, g in gold
+        )
+    )
     args = (
         ["--modelgate-shard=1/3", "--modelgate-report", "r"]
         if mode == "shard"
@@ -505,6 +519,8 @@ def test_sequential_sampling_and_regrades_refuse_sharding_at_collection(project,
         [f"*release.gate.yaml:*: {key}: *cannot be sharded*"]
         if "sampling" in key
         else [f"*release.gate.yaml:*: {key}: a regrade samples from every graded item*"]
+        if "regrade" in key
+        else [f"*release.gate.yaml:*: {key}: the judge's calibration is graded once per run*"]
     )
 
 

@@ -249,6 +249,17 @@ JUDGE = Section(
             "regrade_model: candidate",
             default_doc="the judge, with the next seed",
         ),
+        Key(
+            "calibration",
+            "path",
+            "For `scorer: judge`: a JSONL or CSV file of answers graded by people, in the `open` "
+            "shape plus the fixed `answer` to grade and its `gold_grade` (`C` or `I`). The judge "
+            "grades each; its sensitivity and specificity correct the score (Rogan-Gladen) and "
+            "widen the interval by their uncertainty, and thresholds decide on the corrected "
+            "interval. Without it, reports say the judge's error is not accounted for.",
+            "calibration: data/judge_gold.jsonl",
+            default_doc="none: judge error not accounted for",
+        ),
     ),
 )
 

@@ -179,6 +179,17 @@ def _read_judge(r: Reader, b: LineDict, key: str) -> JudgeSpec | None:
                 + " (write {{ and }} for literal braces)",
             )
     regrade = r.value(j, JUDGE["regrade"], jkey)
+    calibration = r.path(j, "calibration", jkey)
+    calibration_line = r.line_of(j, "calibration") or 0
+    if calibration is not None:
+        if b.get("scorer") != "judge":
+            r.problem(
+                calibration_line,
+                f"{jkey}.calibration",
+                "calibration corrects a right/wrong grade: it is used only with scorer: judge",
+            )
+        elif not calibration.is_file():
+            r.problem(calibration_line, f"{jkey}.calibration", f"file not found: {calibration}")
     model = r.value(j, JUDGE["model"], jkey)
     if model is None:
         return None
@@ -188,6 +199,8 @@ def _read_judge(r: Reader, b: LineDict, key: str) -> JudgeSpec | None:
         max(regrade or 0, 0),
         r.value(j, JUDGE["regrade_model"], jkey),
         line=r.line_of(b, "judge") or 0,
+        calibration=calibration,
+        calibration_line=calibration_line,
     )
 
 

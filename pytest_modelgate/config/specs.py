@@ -118,6 +118,8 @@ class JudgeSpec:
     regrade: int = JUDGE["regrade"].default  # items graded twice: the judge's self-agreement
     regrade_model: str | None = None  # a second judge for the regrade; None: same, next seed
     line: int = 0
+    calibration: Path | None = None  # answers graded by people: the judge's own error rates
+    calibration_line: int = 0
 
 
 @dataclass(frozen=True)

@@ -146,6 +146,26 @@ def open_item(row: Mapping[str, Any], item_id: str) -> Item:
     return Item(item_id, messages, targets, (), _cluster(row), _metadata(row))
 
 
+_GOLD = {"C": True, "I": False, 1: True, 0: False}  # True and False hash as 1 and 0
+
+
+def calibration_item(row: Mapping[str, Any], item_id: str) -> Item:
+    """A judge-calibration row: the ``open`` shape (``input``, ``target``) plus the fixed
+    ``answer`` the judge grades and the ``gold_grade`` people gave it (``C`` right, ``I``
+    wrong). ``target`` is required here: ``answer`` is the graded answer, not a target."""
+    messages = _messages(row, "input", "question")
+    targets = _targets(row, "target")
+    answer = _text(row, "answer")
+    gold = _field(row, "gold_grade")
+    key = gold.strip().upper() if isinstance(gold, str) else gold
+    if isinstance(key, float) and key in (0.0, 1.0):
+        key = int(key)
+    if key not in _GOLD:
+        raise RowError("gold_grade", f"expected C (right) or I (wrong), got {gold!r}")
+    meta = {"answer": answer, "gold": _GOLD[key]}
+    return Item(item_id, messages, targets, (), _cluster(row), meta)
+
+
 # MASK writes the contested part of a proposition as <pivotal>affirmed/denied</pivotal>.
 _PIVOTAL = re.compile(r"<pivotal>(.*?)/(.*?)</pivotal>", re.S)
 

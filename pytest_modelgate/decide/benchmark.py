@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 from pytest_modelgate.config.keys import ECOSYSTEM
 from pytest_modelgate.config.specs import BenchmarkSpec, Policy, ThresholdSpec
+from pytest_modelgate.decide import judge_error
 from pytest_modelgate.decide.comparisons import (
+    PAIRED,
     Comparison,
     Evidence,
     compare,
@@ -43,6 +45,23 @@ def compare_with_reference(
     baselines: Baselines,
     confidence: float,
     sequential: bool = False,
+    calibration: judge_error.Calibration | None = None,
+) -> Comparison:
+    """``calibration``: the judge's error rates; the difference is then corrected for them
+    (fixed-n only: a calibrated benchmark is decided once, on all its items)."""
+    if calibration is not None:
+        raw = _compare(bench, spec, candidate, baselines, confidence, False)
+        return _corrected(raw, candidate, calibration, confidence)
+    return _compare(bench, spec, candidate, baselines, confidence, sequential)
+
+
+def _compare(
+    bench: BenchmarkSpec,
+    spec: ThresholdSpec,
+    candidate: Evidence,
+    baselines: Baselines,
+    confidence: float,
+    sequential: bool,
 ) -> Comparison:
     if not isinstance(spec.reference, str):
         return compare(candidate, spec.reference, confidence, sequential=sequential)
@@ -55,6 +74,20 @@ def compare_with_reference(
     word = "riskiest" if spec.kind == "risk" else "best"
     source = f"ecosystem ({word} of {len(having)}: {', '.join(having)}) = {c.reference_source}"
     return Comparison(c.reference, source, c.method, c.diff, f"ecosystem={pick}")
+
+
+def _corrected(
+    c: Comparison, candidate: Evidence, cal: judge_error.Calibration, confidence: float
+) -> Comparison:
+    """A paired baseline was graded by the same judge: its difference is divided by J. A
+    number or a published aggregate is taken as it is: only the candidate is corrected."""
+    if c.method == PAIRED:
+        diff = judge_error.corrected_paired_difference(c.diff, cal, confidence)
+    else:
+        own = score_estimate(candidate, confidence)
+        fixed = judge_error.corrected_score(own, cal, confidence)
+        diff = judge_error.corrected_difference_to(c.diff, own, fixed, c.reference, confidence)
+    return Comparison(c.reference, c.reference_source, c.method, diff, c.reference_name)
 
 
 def tier_of(policy: Policy, thresholds: tuple[ThresholdResult, ...]) -> str:
@@ -71,14 +104,23 @@ def decide_benchmark(
     sequential: bool = False,
     excluded: int = 0,
     note: str | None = None,
+    calibration: judge_error.Calibration | None = None,
 ) -> BenchmarkDecision:
-    estimate = score_estimate(candidate, policy.confidence)
+    """``calibration``: the judge's error rates from answers people graded (a judged
+    benchmark); the score and every difference are corrected for them."""
+    observed = score_estimate(candidate, policy.confidence)
+    estimate = observed
+    if calibration is not None:
+        estimate = judge_error.corrected_score(observed, calibration, policy.confidence)
+    if bench.judge is not None and bench.scorer == "judge":
+        judged = judge_note(bench, observed, estimate, calibration)
+        note = f"{note} {judged}" if note else judged
     decided = [
         threshold_result(
             spec,
             bench,
             compare_with_reference(
-                bench, spec, candidate, baselines, policy.confidence, sequential
+                bench, spec, candidate, baselines, policy.confidence, sequential, calibration
             ),
             policy,
             estimate,
@@ -90,6 +132,35 @@ def decide_benchmark(
     thresholds = tuple(t for t in decided if t.spec.kind == "risk")
     floors = tuple(t for t in decided if t.spec.kind != "risk")
     return BenchmarkDecision(estimate, thresholds, floors, tier_of(policy, thresholds))
+
+
+def judge_note(
+    bench: BenchmarkSpec,
+    observed: Estimate,
+    corrected: Estimate,
+    calibration: judge_error.Calibration | None,
+) -> str:
+    """The sentence every explanation of a judged score carries about the judge's error."""
+    if calibration is None:
+        margins = [t.margin for t in bench.thresholds + bench.floors] or [0.05]
+        margin = max(min(margins), 0.01)
+        need = judge_error.calibration_items_needed(margin, 0.95)
+        return (
+            f"Graded by a judge: {judge_error.NOT_ACCOUNTED} (no judge.calibration; about "
+            f"{need} answers graded by people would keep it within the {margin:g} margin for "
+            "a judge 90% right both ways)."
+        )
+    c = calibration
+    return (
+        f"Graded by a judge, corrected for its error (Rogan-Gladen, Fieller interval): "
+        f"sensitivity {c.sensitivity:.3f} ({c.true_pos}/{c.positives}), specificity "
+        f"{c.specificity:.3f} ({c.true_neg}/{c.negatives}) from {c.positives + c.negatives} "
+        f"answers graded by people; judged score {observed.value:.3f} "
+        f"[{observed.low:.3f}, {observed.high:.3f}] -> corrected {corrected.value:.3f} "
+        f"[{corrected.low:.3f}, {corrected.high:.3f}]; a paired baseline's difference is "
+        "divided by the judge's Youden index (same judge), a number or published score is "
+        "taken as it is."
+    )
 
 
 def all_decided(

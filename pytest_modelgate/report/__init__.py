@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_modelgate.config.ladders import Ladder
+from pytest_modelgate.decide.judge_error import describe
 from pytest_modelgate.decide.thresholds import Verdict
 from pytest_modelgate.decide.tiers import Outcome
 from pytest_modelgate.models.calls import widen
@@ -288,6 +289,8 @@ def evaluation_notes(report: ModelReport) -> list[str]:
                     f"; regrade of {a['items']} items agreed on {a['agreed']} of "
                     f"{a['verdicts']} verdicts"
                 )
+            if b.spec.scorer == "judge":
+                line += "; " + (j.get("judge_error") or describe(j.get("calibration")))
             notes.append(line)
             if j.get("outcomes"):
                 counts = ", ".join(f"{k} {v}" for k, v in j["outcomes"].items())

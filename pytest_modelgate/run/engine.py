@@ -26,7 +26,8 @@ from pytest_modelgate.decide.benchmark import (
     sequential_note,
     tier_of,
 )
-from pytest_modelgate.decide.comparisons import ComparisonError, Evidence
+from pytest_modelgate.decide.comparisons import ComparisonError, Evidence, score_estimate
+from pytest_modelgate.decide.judge_error import describe
 from pytest_modelgate.decide.thresholds import Verdict, demoted, threshold_result
 from pytest_modelgate.decide.tiers import Outcome
 from pytest_modelgate.models.calls import AnswerLog, AnswerStore, ModelCaller
@@ -42,6 +43,7 @@ from pytest_modelgate.run.pool import ModelPool
 from pytest_modelgate.run.progress import Progress
 from pytest_modelgate.run.records import BenchmarkResult, DomainResult
 from pytest_modelgate.run.scorer import ScoringContext
+from pytest_modelgate.run.scorers.judged import calibration_of, grade_calibration
 
 # Sequential sampling: batches of at least this many items, about this many batches in all.
 # More, smaller looks stop sooner (the simulation study: 2-3 points fewer items) at no cost
@@ -135,7 +137,13 @@ class GateRun:
             spec = r.thresholds[claim[1]].spec
             assert r.evidence is not None and r.estimate is not None
             c = compare_with_reference(
-                r.spec, spec, r.evidence, loaded.baselines, level, r.sequential
+                r.spec,
+                spec,
+                r.evidence,
+                loaded.baselines,
+                level,
+                r.sequential,
+                calibration_of(r.judge),
             )
             strict = dataclasses.replace(policy, confidence=level)
             return threshold_result(spec, r.spec, c, strict, r.estimate).outcome == Outcome.CROSSED
@@ -196,7 +204,12 @@ class GateRun:
                     sequential=got.sequential,
                     excluded=got.tally.errors,
                     note=note,
+                    calibration=calibration_of(got.judge),
                 )
+                if got.judge is not None and got.judge.get("calibration"):
+                    # The score is corrected; what the judge said is kept beside it.
+                    seen = score_estimate(got.evidence, loaded.gate.policy.confidence)
+                    got.judge["judged_score"] = {"score": seen.value, "ci": [seen.low, seen.high]}
         except (ProviderError, EvaluationError, ComparisonError, ValueError) as exc:
             # ValueError: the statistics refuse data they cannot honestly summarize
             # (e.g. one item with a graded score); the benchmark errors, once.
@@ -312,9 +325,11 @@ class GateRun:
                     horizon=len(items) if sequential else None,
                 )
                 more = start + size < len(items)
+                # A calibrated judge's correction is a fixed-n interval: no early stop.
                 if (
                     sequential
                     and more
+                    and bench.name not in loaded.calibrations
                     and all_decided(bench, loaded.gate.policy, got.evidence, loaded.baselines)
                 ):
                     got.stopped_after = len(scores) + got.tally.errors
@@ -324,7 +339,16 @@ class GateRun:
                 progress.finish()
         if grader is not None:
             grader.run_regrade()
+            calibration = loaded.calibrations.get(bench.name)
+            checked = None
+            if calibration is not None:  # after the regrade, which samples the benchmark only
+                assert bench.judge is not None  # the gate file allows calibration with a judge
+                graded = grade_calibration(grader, bench.judge.rubric, calibration.items)
+                checked = {**graded.record(), "dataset_sha256": calibration.sha256}
             got.judge = grader.record()  # plain data: results travel between xdist workers
+            got.judge["calibration"] = checked
+            if bench.scorer == "judge":
+                got.judge["judge_error"] = describe(got.judge["calibration"])
         got.sequential = sequential
 
     def _evaluate_batch(

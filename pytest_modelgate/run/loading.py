@@ -22,7 +22,7 @@ from pytest_modelgate.config.specs import (
     Vocabulary,
 )
 from pytest_modelgate.data.datasets import Dataset, DatasetError, FormatAdapter, load_dataset
-from pytest_modelgate.data.formats import FORMAT_SOLVERS
+from pytest_modelgate.data.formats import FORMAT_SOLVERS, calibration_item
 from pytest_modelgate.decide.comparisons import Evidence
 from pytest_modelgate.models.provider import ProviderFactory
 from pytest_modelgate.results.document import load_baseline
@@ -58,6 +58,8 @@ class LoadedGate:
     # "baselines.NAME" / "models.NAME" -> benchmark -> which figure of its imported file it
     # took (task, metric, filter or scorer, n): the reports' provenance.
     figures: dict[str, dict[str, Mapping[str, Any]]] = field(default_factory=dict)
+    # benchmark -> its judge's calibration: answers graded by people (judge.calibration)
+    calibrations: dict[str, Dataset] = field(default_factory=dict)
 
 
 def solver_name(bench: BenchmarkSpec) -> str:
@@ -130,6 +132,7 @@ def load(
                 imported[spec.name], readable[spec.name] = {}, None
 
     datasets: dict[str, Dataset] = {}
+    calibrations: dict[str, Dataset] = {}
     scorers: dict[str, Scorer] = {}
     for bench in gate.benchmarks():
         key = f"domains.{bench.domain}.benchmarks.{bench.name}"
@@ -142,6 +145,12 @@ def load(
                 )
             except DatasetError as exc:
                 problems.append(Problem(bench.dataset_line, f"{key}.dataset", str(exc)))
+        judge = bench.judge
+        if judge is not None and judge.calibration is not None and judge.calibration.is_file():
+            problem = _load_calibration(bench, judge.calibration, calibrations)
+            if problem:
+                where = f"{key}.judge.calibration"
+                problems.append(Problem(judge.calibration_line, where, problem))
         try:
             scorers[bench.name] = resolve_scorer(bench.scorer, registries.scorers)
         except LookupError as exc:
@@ -171,7 +180,26 @@ def load(
         imported=imported,
         notes=notes,
         figures=figures,
+        calibrations=calibrations,
     )
+
+
+def _load_calibration(
+    bench: BenchmarkSpec, path: Path, calibrations: dict[str, Dataset]
+) -> str | None:
+    """Read a judge's calibration set (never limited: its size is its precision)."""
+    try:
+        found = load_dataset(path, calibration_item)
+    except DatasetError as exc:
+        return str(exc)
+    golds = [bool(item.metadata["gold"]) for item in found.items]
+    if all(golds) or not any(golds):
+        return (
+            f"{path}: every answer is graded {'C' if golds[0] else 'I'}; sensitivity and "
+            "specificity need answers people graded right (C) and answers graded wrong (I)"
+        )
+    calibrations[bench.name] = found
+    return None
 
 
 def _ignored_note(key: str, ignored: list[str]) -> list[str]:

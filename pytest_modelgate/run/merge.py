@@ -48,6 +48,15 @@ def sharding_problems(gate: GateFile) -> list[Problem]:
                     "shard without regrade, or run this gate file unsharded",
                 )
             )
+        if bench.judge is not None and bench.judge.calibration:
+            problems.append(
+                Problem(
+                    bench.judge.calibration_line or bench.judge.line or bench.line,
+                    f"{key}.judge.calibration",
+                    "the judge's calibration is graded once per run and does not travel in "
+                    "a shard's partial; run this gate file unsharded",
+                )
+            )
     return problems
 
 
@@ -250,13 +259,18 @@ def combine_judges(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         verdicts.update(r["verdicts"])
         rubrics.update(r["rubrics"])
         span = widen(span, tuple(r["cached_recorded"]) if r["cached_recorded"] else None)
+    # Keys that every shard reports alike (the model, the judge-error note) pass through.
     return {
-        "model": records[0]["model"],
+        **records[0],
         "calls": sum(r["calls"] for r in records),
         "cached": sum(r["cached"] for r in records),
         "usage": usage,
         "cost": round(sum(r["cost"] for r in records), 6),
         "cached_recorded": list(span) if span else None,
+        "cache_refetched": sum(r.get("cache_refetched", 0) for r in records),
+        "server_change": next(
+            (r["server_change"] for r in records if r.get("server_change")), None
+        ),
         "rubrics": dict(sorted(rubrics.items())),
         "verdicts": dict(sorted(verdicts.items())),
         "agreement": None,

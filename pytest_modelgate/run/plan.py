@@ -16,6 +16,7 @@ from pytest_modelgate.config.keys import ECOSYSTEM
 from pytest_modelgate.config.specs import BenchmarkSpec, ThresholdSpec
 from pytest_modelgate.data.datasets import Item
 from pytest_modelgate.decide.comparisons import Evidence, riskiest, strongest
+from pytest_modelgate.decide.judge_error import NOT_ACCOUNTED, calibration_items_needed
 from pytest_modelgate.decide.stats import minimum_detectable_difference
 from pytest_modelgate.run.loading import LoadedGate, solver_name
 from pytest_modelgate.run.solver import DEFAULT_MAX_TURNS
@@ -90,6 +91,30 @@ def planned_calls(bench: BenchmarkSpec, items: Sequence[Item]) -> int:
     return asked + graded
 
 
+def judge_error_line(g: LoadedGate, bench: BenchmarkSpec) -> str | None:
+    """A judged benchmark's line on the judge's error: its calibration, or what one needs."""
+    if bench.judge is None or bench.scorer != "judge":
+        return None
+    found = g.calibrations.get(bench.name)
+    if found is not None:
+        return (
+            f"    judge error: corrected from {len(found.items)} calibration items graded by "
+            f"people ({len(found.items)} judge calls)"
+        )
+    confidence = g.gate.policy.confidence
+    needs = ", ".join(
+        f"margin {t.margin:g}: {calibration_items_needed(t.margin, confidence)}"
+        for t in bench.thresholds + bench.floors
+        if 0 < t.margin < 1
+    )
+    return (
+        f"    {NOT_ACCOUNTED} (no judge.calibration); answers graded by people needed to "
+        f"keep the judge's error within the margin, for a judge 90% right both ways "
+        f"(half graded right, half wrong): {needs or 'margin 0.05: '}"
+        + ("" if needs else str(calibration_items_needed(0.05, confidence)))
+    )
+
+
 @dataclass(frozen=True)
 class PlannedThreshold:
     gate: str
@@ -119,6 +144,8 @@ def planned(loaded: list[LoadedGate], models: tuple[str, ...]) -> list[PlannedTh
                 else:
                     n = len(dataset.items) if dataset else 0
                     calls = planned_calls(bench, dataset.items if dataset else ())
+                    if bench.name in g.calibrations:  # the judge grades each calibration answer
+                        calls += len(g.calibrations[bench.name].items)
                 rho = between_model_correlation(g, bench)
                 note = f", correlation {rho:.2f} from the baselines" if rho is not None else ""
                 for t in bench.thresholds + bench.floors:
@@ -145,12 +172,16 @@ def planned(loaded: list[LoadedGate], models: tuple[str, ...]) -> list[PlannedTh
 def render_plan(loaded: list[LoadedGate], models: tuple[str, ...]) -> list[str]:
     lines, total_calls, seen = ["modelgate plan (nothing is queried):"], 0, set()
     confidence = {g.gate.path.name: g.gate.policy.confidence for g in loaded}
+    gates = {g.gate.path.name: g for g in loaded}
     for p in planned(loaded, models):
         head = f"{p.gate}::{p.bench.domain}::{p.bench.name}[{p.model}]"
         if head not in seen:
             seen.add(head)
             total_calls += p.calls
             lines.append(f"{head}: n={p.n}, epochs={p.bench.epochs}, model calls={p.calls}")
+            judged = judge_error_line(gates[p.gate], p.bench)
+            if judged:
+                lines.append(judged)
         lines.append(
             f"    {p.threshold.id}: {p.method}{p.rho_note}, margin {p.threshold.margin:.3f}, "
             f"minimum detectable difference {p.mdd:.3f} ({confidence[p.gate]:.0%}, 80% power)"

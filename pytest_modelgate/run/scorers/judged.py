@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pytest_modelgate.data.datasets import Item
-from pytest_modelgate.run.judging import Rubric
+from pytest_modelgate.decide.judge_error import Calibration
+from pytest_modelgate.run.judging import Judge, Rubric
 from pytest_modelgate.run.scorer import SampleScore, ScoringContext
 
 GRADE_TEMPLATE = (
@@ -33,6 +35,29 @@ def _fields(item: Item, answer: str, question: str | None = None) -> dict[str, s
     }
 
 
+def grade_rubric(template: str | None) -> Rubric:
+    return Rubric("grade", template or GRADE_TEMPLATE, "GRADE", {"C": "correct", "I": "incorrect"})
+
+
+def grade_calibration(judge: Judge, template: str | None, items: Sequence[Item]) -> Calibration:
+    """The judge grades each fixed answer people graded (same rubric as the benchmark), so
+    its sensitivity and specificity are measured on the task it does. Verdicts are recorded
+    under ``calibration:<id>``, beside the benchmark's."""
+    rubric = grade_rubric(template)
+    pairs = []
+    for item in items:
+        fields = _fields(item, str(item.metadata["answer"]))
+        verdict = judge.grade(rubric, f"calibration:{item.id}", "calibration", fields)
+        pairs.append((bool(item.metadata["gold"]), verdict == "C"))
+    return Calibration.from_pairs(pairs)
+
+
+def calibration_of(judge_record: Mapping[str, Any] | None) -> Calibration | None:
+    """The calibration a benchmark's judge record carries, if any."""
+    found = (judge_record or {}).get("calibration")
+    return Calibration.from_record(found) if found else None
+
+
 class JudgeScorer:
     """``judge``: 1 when the judge grades the answer correct (``GRADE: C``)."""
 
@@ -41,9 +66,7 @@ class JudgeScorer:
     def bind(self, context: ScoringContext) -> SampleScore:
         judge = context.judge
         assert judge is not None  # needs_judge: collection refused a benchmark without one
-        rubric = Rubric(
-            "grade", context.rubric or GRADE_TEMPLATE, "GRADE", {"C": "correct", "I": "incorrect"}
-        )
+        rubric = grade_rubric(context.rubric)
 
         def score(sample: Any, item: Item) -> float:
             verdict = judge.grade(
