@@ -92,11 +92,16 @@ def bwrap_argv(
     for name in ETC:
         if os.path.exists(f"/etc/{name}"):
             argv += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
-    for root in python_roots():
+    roots = python_roots()
+    for root in roots:
         argv += ["--ro-bind", root, root]
     argv += ["--proc", "/proc", "--dev", "/dev"]
     argv += ["--size", str(disk_bytes), "--perms", "0755", "--tmpfs", ROOT]
-    argv += ["--dir", WORKDIR, "--dir", f"{ROOT}/tmp", "--symlink", f"{ROOT}/tmp", "/tmp"]
+    argv += ["--dir", WORKDIR, "--dir", f"{ROOT}/tmp"]
+    if not any(r == "/tmp" or r.startswith("/tmp/") for r in roots):
+        argv += ["--symlink", f"{ROOT}/tmp", "/tmp"]
+    # else a Python installed under /tmp (a CI venv) is bound there, which a symlink at /tmp
+    # would replace: /tmp stays read-only and TMPDIR alone leads into the bounded tmpfs.
     argv += ["--ro-bind", str(host_workdir), SEED, "--ro-bind", launcher, LAUNCHER]
     # /proc read-only as a whole: started by root, the code is uid 0 on the host in a user
     # namespace, and /proc/sys (core_pattern!) and /proc/sysrq-trigger check only the owner.
