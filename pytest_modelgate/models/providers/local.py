@@ -19,6 +19,7 @@ from typing import Any
 
 from pytest_modelgate.config.specs import ModelSpec
 from pytest_modelgate.models.provider import ProviderContext, ProviderError
+from pytest_modelgate.models.providers.local_weights import as_q8_0
 from pytest_modelgate.models.providers.openai import OpenAICompatibleProvider
 
 INSTALL_HINT = (
@@ -113,7 +114,9 @@ class LocalModelProvider(OpenAICompatibleProvider):
     """The OpenAI-compatible client, pointed at the session's embedded model server."""
 
     def __init__(self, spec: ModelSpec, context: ProviderContext) -> None:
-        model = Path(spec.model) if spec.model else embedded_model_path()
+        # The shipped Q4_1 weights are served re-laid as Q8_0 (local_weights.py says why);
+        # a GGUF file the gate file names is served as it is.
+        model = Path(spec.model) if spec.model else as_q8_0(embedded_model_path())
         if not model.is_file():
             raise ProviderError(f"model {spec.name!r}: GGUF file not found: {model}")
         threads = int(spec.options.get("threads", min(os.cpu_count() or 2, 4)))
