@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
 from conftest import mcq_rows, write_jsonl
 
 BASIC = """
@@ -299,3 +300,32 @@ def test_plan_takes_the_between_model_correlation_from_two_recorded_baselines(
             "baselines, margin 0.050, minimum detectable difference*"
         ]
     )
+
+
+@pytest.mark.parametrize(
+    ("n", "plan_warns", "outcome"), [(12, True, "failed"), (16, False, "passed")]
+)
+def test_the_plan_warns_exactly_when_even_a_perfect_match_cannot_clear(
+    pytester, model_server, write_gate, n, plan_warns, outcome
+):
+    # A baseline right on every item, a candidate right on every item: the normal formula
+    # promises a 0.08 difference at n=12, but the paired interval itself is +-0.30 there.
+    server = model_server()
+    write_jsonl(pytester.path / "data/mcq.jsonl", mcq_rows(n, correct=n))
+    items = {f"q{i}": 1.0 for i in range(n)}
+    for name in ("a", "b"):
+        (pytester.path / f"{name}.json").write_text(
+            json.dumps({"schema": 1, "benchmarks": {"toy": {"score": 1.0, "n": n, "items": items}}})
+        )
+    write_gate(
+        basic(server.base_url)
+        .replace(
+            "  peer: {scores: {toy: {score: 0.5, n: 400}}}",
+            "  a: {results: a.json}\n  b: {results: b.json}",
+        )
+        .replace("margin: 0.05", "margin: 0.25")
+    )
+    plan = pytester.runpytest("--modelgate", "--modelgate-plan").stdout.str()
+    assert ("cannot resolve the margin with this n" in plan) is plan_warns
+    result = pytester.runpytest("--modelgate")
+    result.assert_outcomes(**{outcome: 2})  # the threshold and its domain

@@ -3,7 +3,11 @@
 The minimum detectable difference assumes the reference's score for the candidate
 (p = 0.5, the widest case, against a number) and, for paired comparisons, the
 between-model correlation seen between two baselines with per-item results on the
-same benchmark, else 0.5. It is a planning figure, not a result.
+same benchmark, else 0.5. It is a planning figure, not a result. For a paired comparison it
+is never below the interval's own floor: the half-width the decision's interval has when the
+candidate answers every item exactly as the reference does. Near scores of 0 or 1 at small n
+the normal approximation misses that floor badly (both at 1.0 on 12 items: 0.08 by the
+normal formula, while Newcombe's interval is +-0.30), and a margin inside it can never clear.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from pytest_modelgate.config.specs import BenchmarkSpec, ThresholdSpec
 from pytest_modelgate.data.datasets import Item
 from pytest_modelgate.decide.comparisons import Evidence, riskiest, strongest
 from pytest_modelgate.decide.judge_error import NOT_ACCOUNTED, calibration_items_needed
-from pytest_modelgate.decide.stats import minimum_detectable_difference
+from pytest_modelgate.decide.stats import minimum_detectable_difference, paired_difference
 from pytest_modelgate.run.loading import LoadedGate, solver_name
 from pytest_modelgate.run.solver import DEFAULT_MAX_TURNS
 
@@ -33,6 +37,16 @@ def planned_se(n: int, reference: Evidence | None, rho: float = ASSUMED_RHO) -> 
     if reference.items is not None:
         return "paired", math.sqrt(2 * var * (1 - rho) / n)
     return "unpaired", math.sqrt(var / n + var / reference.n)
+
+
+def interval_floor(n: int, reference: Evidence | None, confidence: float) -> float:
+    """The paired interval's half-width when the candidate matches the reference on every item
+    (the reference's score, rounded to n items): no result at this n can be decided closer."""
+    if reference is None or reference.items is None or n < 1:
+        return 0.0
+    right = round(reference.score * n)
+    same = [1.0] * right + [0.0] * (n - right)
+    return paired_difference(same, same, confidence).high
 
 
 def between_model_correlation(loaded: LoadedGate, bench: BenchmarkSpec) -> float | None:
@@ -149,10 +163,14 @@ def planned(loaded: list[LoadedGate], models: tuple[str, ...]) -> list[PlannedTh
                 rho = between_model_correlation(g, bench)
                 note = f", correlation {rho:.2f} from the baselines" if rho is not None else ""
                 for t in bench.thresholds + bench.floors:
+                    reference = _reference(g, bench, t)
                     method, se = planned_se(
-                        max(n, 1), _reference(g, bench, t), ASSUMED_RHO if rho is None else rho
+                        max(n, 1), reference, ASSUMED_RHO if rho is None else rho
                     )
-                    mdd = minimum_detectable_difference(se, confidence)
+                    mdd = max(
+                        minimum_detectable_difference(se, confidence),
+                        interval_floor(n, reference, confidence),
+                    )
                     out.append(
                         PlannedThreshold(
                             g.gate.path.name,
