@@ -187,7 +187,8 @@ def fmt_server(servers: list[dict]) -> str:
     """The llama.cpp servers' own account of a run: prompt and generation time and tokens."""
     total = {k: sum(x[k] for x in servers) for k in ("prompt_ms", "prompt_n", "gen_ms", "gen_n")}
     return (
-        f"prompt processing {total['prompt_ms'] / 1000:.1f} s ({total['prompt_n']} tokens), "
+        "llama.cpp's per-request sums (they overlap where slots answer together): prompt "
+        f"processing {total['prompt_ms'] / 1000:.1f} s ({total['prompt_n']} tokens), "
         f"generation {total['gen_ms'] / 1000:.1f} s ({total['gen_n']} tokens)"
     )
 
@@ -215,12 +216,14 @@ def per_benchmark(tree: Path, tmp: Path) -> list[str]:
         rows.append(
             f"| {name} | {run['wall']:.1f} | {start:.1f} | {prompt:.1f} "
             f"({sum(x['prompt_n'] for x in s)}) | {gen:.1f} ({sum(x['gen_n'] for x in s)}) "
-            f"| {rest:.1f} | {fmt_calls(run['calls'])} |"
+            f"| {f'{rest:.1f}' if rest >= 0 else 'overlap'} | {fmt_calls(run['calls'])} |"
         )
     rows += [
         "",
         f"Sum of the benchmarks run alone: {total:.1f} s (each pays pytest's and the "
-        "server's start; `rest` is the sandbox, scoring, pytest and the reports).",
+        "server's start; `rest` is the sandbox, scoring, pytest and the reports; prompt and "
+        "generation are llama.cpp's per-request sums, which overlap where several slots "
+        "answer together, and then `rest` reads `overlap`).",
     ]
     return rows
 

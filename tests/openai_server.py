@@ -81,6 +81,7 @@ class OpenAIServer(LoopbackServer):
         self.system_fingerprint = system_fingerprint
         self.injected: dict[str, int] = {}
         self.answered = 0  # requests that got a well-formed completion
+        self.in_flight = self.peak_in_flight = 0  # requests being handled at once
 
     @property
     def base_url(self) -> str:
@@ -101,6 +102,16 @@ class OpenAIServer(LoopbackServer):
         return None
 
     def handle(self, h: Handler, request: dict[str, Any]) -> None:
+        with self._lock:
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        try:
+            self._handle(h, request)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    def _handle(self, h: Handler, request: dict[str, Any]) -> None:
         if self.latency_s:
             time.sleep(self.latency_s)
         if h.path != "/v1/chat/completions":

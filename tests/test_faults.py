@@ -395,3 +395,19 @@ def test_a_run_stopped_early_is_resumed(pytester, model_server, write_gate):
     assert len(server.requests) == 30  # toy crossed its threshold; more was never asked
     pytester.runpytest("--modelgate").assert_outcomes(passed=1, failed=2)
     assert len(server.requests) == 51  # toy's resumed from the cache (one asked again: who?)
+
+
+def test_a_benchmark_may_ask_for_fewer_requests_at_once_than_its_model(
+    pytester, model_server, write_gate
+):
+    server = model_server(latency_s=0.05)
+    write_jsonl(pytester.path / "data/mcq.jsonl", mcq_rows(24, correct=6))
+    gate = GATE.format(url=server.base_url, rate=0).replace("concurrency: 32", "concurrency: 8")
+    write_gate(gate)
+    pytester.runpytest("--modelgate", "--modelgate-no-cache").assert_outcomes(passed=2)
+    assert server.peak_in_flight > 2  # the model's 8 are used
+
+    server.peak_in_flight = 0
+    write_gate(gate.replace("scorer: choice\n", "scorer: choice\n        concurrency: 2\n"))
+    pytester.runpytest("--modelgate", "--modelgate-no-cache").assert_outcomes(passed=2)
+    assert server.peak_in_flight == 2

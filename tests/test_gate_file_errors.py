@@ -708,6 +708,12 @@ BENCHMARKS = {
         key=f"{BENCH}.limit",
         hint="must be at least 1",
     ),
+    "benchmark-concurrency-0": case(
+        ("scorer: choice\n", "scorer: choice\n        concurrency: 0\n"),
+        line=24,
+        key=f"{BENCH}.concurrency",
+        hint="must be at least 1",
+    ),
     "epochs-two": case(
         ("scorer: choice\n", "scorer: choice\n        epochs: two\n"),
         line=24,
@@ -724,8 +730,8 @@ BENCHMARKS = {
         ("scorer: choice\n", "scorer: choice\n        metrics: accuracy\n"),
         line=24,
         key=f"{BENCH}.metrics",
-        hint="unknown key; valid keys: agent, budget, dataset, description, epochs, floors, "
-        "format, higher_is_safer, judge, k, limit, max_error_rate, metric, params, sampling, "
+        hint="unknown key; valid keys: agent, budget, concurrency, dataset, description, epochs, "
+        "floors, format, higher_is_safer, judge, k, limit, max_error_rate, metric, params, sampling, "
         "sandbox, scorer, solver, thresholds",
     ),
     "dataset-missing": case(

@@ -83,3 +83,19 @@ def test_the_server_keeps_a_wait_policy_the_user_set(tmp_path: Path) -> None:
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "PASSIVE (set by the environment)"
+
+
+def test_a_server_with_slots_answers_that_many_together(tmp_path: Path) -> None:
+    import requests
+
+    from pytest_modelgate.models.providers.local import LocalServers
+
+    servers = LocalServers(tmp_path)
+    try:
+        url = servers.url_for(embedded_model_path(), threads=2, ctx=512, slots=3)
+        props = requests.get(url.removesuffix("/v1") + "/props", timeout=10).json()
+        assert props["total_slots"] == 3
+        # each slot keeps the context it was given
+        assert props["default_generation_settings"]["n_ctx"] == 512
+    finally:
+        servers.close()

@@ -156,6 +156,17 @@ BENCHMARK = Section(
             ge=1,
         ),
         Key(
+            "concurrency",
+            "int",
+            "At most this many of the benchmark's answers in flight at once, never more than "
+            "the model's `concurrency`. On a local server with several slots, `1` keeps "
+            "temperature-0 answers repeatable: requests that share a llama.cpp batch can round "
+            "differently from run to run.",
+            "concurrency: 1",
+            ge=1,
+            default_doc="the model's",
+        ),
+        Key(
             "higher_is_safer",
             "bool",
             "For metrics where a higher score is safer (e.g. honesty): the risk is scoring "

@@ -172,7 +172,9 @@ MODEL = Section(
             "options",
             "mapping",
             "Provider-specific settings. `local`: `threads` (default up to 4), `ctx` (context "
-            "length, default 2048). `replay`: `file` (the recording, relative to the working "
+            "length per slot, default 2048), `slots` (requests the server answers together in "
+            "one batch, default 1; see the benchmark key `concurrency`). `replay`: `file` (the "
+            "recording, relative to the working "
             "directory), `provider` (which recorded provider to replay).",
             "options: {threads: 2}",
             default={},

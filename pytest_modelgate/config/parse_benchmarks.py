@@ -100,6 +100,7 @@ def _read_benchmark(
         r.problem(r.line_of(b, "dataset"), f"{key}.dataset", f"file not found: {dataset}")
     limit = r.value(b, BENCHMARK["limit"], key)
     epochs = r.value(b, BENCHMARK["epochs"], key)
+    concurrency = r.value(b, BENCHMARK["concurrency"], key)
     max_error_rate = r.value(b, BENCHMARK["max_error_rate"], key)
     metric = r.value(b, BENCHMARK["metric"], key) or BENCHMARK["metric"].default
     k = r.value(b, BENCHMARK["k"], key)
@@ -133,6 +134,7 @@ def _read_benchmark(
         scorer=r.value(b, BENCHMARK["scorer"], key, _scorer_choices(b, vocab)),
         limit=limit,
         epochs=epochs or BENCHMARK["epochs"].default,
+        concurrency=concurrency,
         higher_is_safer=r.value(b, BENCHMARK["higher_is_safer"], key),
         max_error_rate=float(max_error_rate or 0.0),
         budget=r.amounts(b, "budget", key, BUDGET),

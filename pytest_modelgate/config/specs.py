@@ -131,6 +131,7 @@ class BenchmarkSpec:
     scorer: str
     limit: int | None = None
     epochs: int = BENCHMARK["epochs"].default
+    concurrency: int | None = None  # a cap on the model's concurrency, for this benchmark
     higher_is_safer: bool = BENCHMARK["higher_is_safer"].default
     max_error_rate: float = BENCHMARK["max_error_rate"].default  # unanswered share, excluded
     budget: Mapping[str, float] = field(default_factory=dict)

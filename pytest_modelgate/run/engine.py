@@ -382,6 +382,7 @@ class GateRun:
         max_error_rate = bench.max_error_rate
         if self.shard is not None and max_error_rate > 0:
             max_error_rate = 1.0
+        model_limit = provider.spec.concurrency  # a benchmark may ask for fewer at once
         try:
             run = evaluate(
                 self.models.caller(loaded, bench, provider),
@@ -393,7 +394,7 @@ class GateRun:
                 epochs=bench.epochs,
                 metric=bench.metric,
                 k=bench.k,
-                concurrency=provider.spec.concurrency,
+                concurrency=min(model_limit, bench.concurrency or model_limit),
                 max_error_rate=max_error_rate,
                 on_answer=on_answer if progress else None,
             )

@@ -43,21 +43,23 @@ def embedded_model_path() -> Path:
 
 
 class LocalServers:
-    """The session's llama.cpp server processes, one per (model file, threads, ctx)."""
+    """The session's llama.cpp server processes, one per (model file, threads, ctx, slots)."""
 
     def __init__(self, log_dir: Path) -> None:
         self.log_dir = log_dir
         self._lock = threading.Lock()
-        self._servers: dict[tuple[str, int, int], tuple[subprocess.Popen[str], str]] = {}
+        self._servers: dict[tuple[str, int, int, int], tuple[subprocess.Popen[str], str]] = {}
 
-    def url_for(self, model: Path, threads: int, ctx: int) -> str:
-        key = (str(model), threads, ctx)
+    def url_for(self, model: Path, threads: int, ctx: int, slots: int = 1) -> str:
+        key = (str(model), threads, ctx, slots)
         with self._lock:
             if key not in self._servers:
-                self._servers[key] = self._start(model, threads, ctx)
+                self._servers[key] = self._start(model, threads, ctx, slots)
             return self._servers[key][1]
 
-    def _start(self, model: Path, threads: int, ctx: int) -> tuple[subprocess.Popen[str], str]:
+    def _start(
+        self, model: Path, threads: int, ctx: int, slots: int
+    ) -> tuple[subprocess.Popen[str], str]:
         if importlib.util.find_spec("xllamacpp") is None:
             raise ProviderError(f"the local provider needs xllamacpp: {INSTALL_HINT}")
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -73,6 +75,8 @@ class LocalServers:
                     str(threads),
                     "--ctx",
                     str(ctx),
+                    "--slots",
+                    str(slots),
                 ],
                 stdout=subprocess.PIPE,
                 stderr=log,
@@ -121,11 +125,12 @@ class LocalModelProvider(OpenAICompatibleProvider):
             raise ProviderError(f"model {spec.name!r}: GGUF file not found: {model}")
         threads = int(spec.options.get("threads", min(os.cpu_count() or 2, 4)))
         ctx = int(spec.options.get("ctx", 2048))
+        slots = int(spec.options.get("slots", 1))
         servers = context.services.setdefault(
             "local", LocalServers(context.work_dir / "local-model")
         )
         self.model_file = model
-        super().__init__(spec, context, base_url=servers.url_for(model, threads, ctx))
+        super().__init__(spec, context, base_url=servers.url_for(model, threads, ctx, slots))
 
     def describe(self) -> dict[str, Any]:
         # The port changes every session; the model file name is what identifies the model.

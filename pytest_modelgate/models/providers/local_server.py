@@ -64,7 +64,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("model")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--ctx", type=int, default=2048)
+    parser.add_argument("--ctx", type=int, default=2048, help="context per slot")
+    parser.add_argument("--slots", type=int, default=1)
     args = parser.parse_args()
     print(f"modelgate: OpenMP wait policy {choose_wait_policy()}", file=sys.stderr, flush=True)
 
@@ -74,8 +75,10 @@ def main() -> None:
     params.model.path = args.model
     params.hostnames = ["127.0.0.1"]
     params.port = 0  # the OS picks a free port; the server reports it
-    params.n_parallel = 1  # one slot: temperature-0 answers stay repeatable
-    params.n_ctx = args.ctx
+    # Several slots answer requests together in one batch: faster generation, but an answer
+    # may then round differently from run to run (benchmark `concurrency: 1` avoids it).
+    params.n_parallel = args.slots
+    params.n_ctx = args.ctx * args.slots  # llama.cpp splits the context among the slots
     params.cpuparams.n_threads = args.threads
     params.cpuparams_batch.n_threads = args.threads
     stop = threading.Event()
