@@ -10,10 +10,10 @@ dies however it dies (even SIGKILL), so no server outlives its pytest run.
 llama.cpp's threads wait for each other hundreds of times per token. By default they spin
 while waiting, the fastest choice on idle cores, but when another busy process shares the
 cores a spinning thread holds the core its partner needs: on 2 cores with one busy process,
-generation fell from 77 to 13 tokens/s. Sleeping waits (``OMP_WAIT_POLICY=PASSIVE``) kept
-40 tokens/s there, at a cost of about a quarter of the speed on idle cores
-(benchmarks/results/first_run.md). So the server looks, once at start, at how busy the
-machine is, and sleeps only when it has to share.
+generation fell from 68 to 24 tokens/s. Sleeping waits (``OMP_WAIT_POLICY=PASSIVE``) kept
+37 tokens/s there, at a cost of about 13% on idle cores (benchmarks/serving_levers.py). So
+the server looks, once at start, at how busy the machine is, and sleeps only when it has to
+share.
 """
 
 from __future__ import annotations
