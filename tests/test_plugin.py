@@ -56,6 +56,20 @@ def basic(
     )
 
 
+def two_recorded_baselines(pytester, gate: str, items_a: dict, items_b: dict) -> str:
+    """``gate`` with its published peer replaced by baselines a and b, written as results
+    files with these per-item scores on ``toy``."""
+    for name, items in (("a", items_a), ("b", items_b)):
+        toy = {"score": sum(items.values()) / len(items), "n": len(items), "items": items}
+        (pytester.path / f"{name}.json").write_text(
+            json.dumps({"schema": 1, "benchmarks": {"toy": toy}})
+        )
+    return gate.replace(
+        "  peer: {scores: {toy: {score: 0.5, n: 400}}}",
+        "  a: {results: a.json}\n  b: {results: b.json}",
+    )
+
+
 def test_without_the_flag_the_plugin_is_inert(pytester, model_server, write_gate):
     server = model_server()
     write_jsonl(pytester.path / "data/mcq.jsonl", mcq_rows(5, correct=0))
@@ -276,23 +290,7 @@ def test_plan_takes_the_between_model_correlation_from_two_recorded_baselines(
     write_jsonl(pytester.path / "data/mcq.jsonl", mcq_rows(100, correct=40))
     items_a = {f"q{i}": float(i < 40) for i in range(100)}
     items_b = {f"q{i}": float(i < 50) for i in range(100)}  # nested: strongly correlated
-    for name, items in (("a", items_a), ("b", items_b)):
-        (pytester.path / f"{name}.json").write_text(
-            json.dumps(
-                {
-                    "schema": 1,
-                    "benchmarks": {
-                        "toy": {"score": sum(items.values()) / 100, "n": 100, "items": items}
-                    },
-                }
-            )
-        )
-    write_gate(
-        basic(server.base_url).replace(
-            "  peer: {scores: {toy: {score: 0.5, n: 400}}}",
-            "  a: {results: a.json}\n  b: {results: b.json}",
-        )
-    )
+    write_gate(two_recorded_baselines(pytester, basic(server.base_url), items_a, items_b))
     result = pytester.runpytest("--modelgate", "--modelgate-plan")
     result.stdout.fnmatch_lines(
         [
@@ -313,18 +311,8 @@ def test_the_plan_warns_exactly_when_even_a_perfect_match_cannot_clear(
     server = model_server()
     write_jsonl(pytester.path / "data/mcq.jsonl", mcq_rows(n, correct=n))
     items = {f"q{i}": 1.0 for i in range(n)}
-    for name in ("a", "b"):
-        (pytester.path / f"{name}.json").write_text(
-            json.dumps({"schema": 1, "benchmarks": {"toy": {"score": 1.0, "n": n, "items": items}}})
-        )
-    write_gate(
-        basic(server.base_url)
-        .replace(
-            "  peer: {scores: {toy: {score: 0.5, n: 400}}}",
-            "  a: {results: a.json}\n  b: {results: b.json}",
-        )
-        .replace("margin: 0.05", "margin: 0.25")
-    )
+    gate = two_recorded_baselines(pytester, basic(server.base_url), items, items)
+    write_gate(gate.replace("margin: 0.05", "margin: 0.25"))
     plan = pytester.runpytest("--modelgate", "--modelgate-plan").stdout.str()
     assert ("cannot resolve the margin with this n" in plan) is plan_warns
     result = pytester.runpytest("--modelgate")
